@@ -1,0 +1,1 @@
+"""Export to Lava, netx, and a bit-exact numpy simulator."""
