@@ -1,0 +1,43 @@
+"""Fixed-point ProcessModel of ``SPNeuron``: calls the same pure step as the numpy fallback."""
+from __future__ import annotations
+
+import numpy as np
+from lava.magma.core.decorator import implements, requires, tag
+from lava.magma.core.model.py.model import PyLoihiProcessModel
+from lava.magma.core.model.py.ports import PyInPort, PyOutPort
+from lava.magma.core.model.py.type import LavaPyType
+from lava.magma.core.resources import CPU
+from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
+
+from export.lava.sp_neuron.process import SPNeuron
+from export.learning.neuron import SPNeuronParams, SPNeuronState, sp_neuron_fixed_step
+
+
+@implements(proc=SPNeuron, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("bit_accurate_loihi", "fixed_pt")
+class PySPNeuronFixed(PyLoihiProcessModel):
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
+    a_dend: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, bool, precision=1)
+    s_out_bap: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, bool, precision=1)
+    s_out_y1: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=7)
+    s_out_y2: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=7)
+    s_out_y3: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=7)
+    u: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    v: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    d: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+
+    def run_spk(self) -> None:
+        pp = self.proc_params
+        p = SPNeuronParams(du=pp["du"], dv=pp["dv"], vth=pp["vth"], dd=pp["dd"], fb=pp["fb"],
+                           e_shift=pp["e_shift"], gate_lo=pp["gate_lo"], gate_hi=pp["gate_hi"])
+        a_in = self.a_in.recv()
+        a_dend = self.a_dend.recv()
+        s, y2, y3, st = sp_neuron_fixed_step(a_in, a_dend, SPNeuronState(self.u, self.v, self.d), p)
+        self.u[:], self.v[:], self.d[:] = st.u, st.v, st.d
+        self.s_out.send(s)
+        self.s_out_bap.send(s)
+        self.s_out_y1.send(np.zeros(s.shape, dtype=np.int32))
+        self.s_out_y2.send(y2.astype(np.int32))
+        self.s_out_y3.send(y3.astype(np.int32))

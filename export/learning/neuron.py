@@ -1,0 +1,97 @@
+"""``SPNeuron``: a two-compartment LIF that computes its own SP error and emits it as Loihi's
+third factor. Integer arithmetic, one pure function shared by the Lava ProcessModel and the
+fallback, so both run the same neuron by construction.
+
+Per step (all values integers; ``<< 6`` is Loihi's activation/threshold scale)::
+
+    u  = decay(u, du) + (a_in << 6)                   # soma current (input pass)
+    v  = clip(decay(v, dv) + u)                       # soma voltage
+    s  = v > (vth << 6);  v[s] = 0
+    d  = clip(decay(d, dd) + (a_dend << 6) - s * (fb << 6))   # dendrite: target pass minus own spikes
+    e  = sign(d) * (|d| >> (6 + e_shift))             # signed SP error, rounded toward zero
+    y2 = clip(e, 0, 127);  y3 = clip(-e, 0, 127)      # two non-negative channels (7-bit traces)
+    y2 = y3 = 0 where v_pre is outside [gate_lo, gate_hi] << 6   (optional eRBP boxcar)
+
+``decay(x, d) = sign(x) * (|x * (4096 - d)| >> 12)``, rounding toward zero as Lava's LIF.
+The dendrite never drives the soma (g = 0): inference without a target is unchanged.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+DECAY_UNITY = 4096
+SHIFT = 6
+V_MAX = 2 ** 23 - 1
+
+
+class SPNeuronParams(NamedTuple):
+    du: int = 4096  # current decay on the 4096 scale (4096: no current memory)
+    dv: int = 410  # voltage decay (~0.1)
+    vth: int = 64  # threshold (compared with v >> 6)
+    dd: int = 410  # dendrite decay
+    fb: int = 0  # own spike -> dendrite (negative feedback) weight
+    e_shift: int = 0  # error scaling: e = d / 2^(6 + e_shift), toward zero
+    gate_lo: int | None = None  # boxcar gate on v_pre (unscaled like vth); None = no gate
+    gate_hi: int | None = None
+
+
+class SPNeuronState(NamedTuple):
+    u: np.ndarray
+    v: np.ndarray
+    d: np.ndarray
+
+
+def initial_state(shape) -> SPNeuronState:
+    z = np.zeros(shape, dtype=np.int64)
+    return SPNeuronState(u=z, v=z.copy(), d=z.copy())
+
+
+def decay(x: np.ndarray, d: int) -> np.ndarray:
+    y = x * (DECAY_UNITY - d)
+    return np.sign(y) * (np.abs(y) >> 12)
+
+
+def sp_neuron_fixed_step(a_in: np.ndarray, a_dend: np.ndarray, st: SPNeuronState,
+                         p: SPNeuronParams):
+    """One step. Returns ``(s, y2, y3, new_state)``; shapes follow ``a_in`` (any batch dims)."""
+    a_in = np.asarray(a_in, dtype=np.int64)
+    a_dend = np.asarray(a_dend, dtype=np.int64)
+    u = np.clip(decay(st.u, p.du) + (a_in << SHIFT), -V_MAX, V_MAX)
+    v_pre = np.clip(decay(st.v, p.dv) + u, -V_MAX, V_MAX)
+    s = v_pre > (p.vth << SHIFT)
+    v = np.where(s, 0, v_pre)
+    d = np.clip(decay(st.d, p.dd) + (a_dend << SHIFT) - s * (p.fb << SHIFT), -V_MAX, V_MAX)
+    e = np.sign(d) * (np.abs(d) >> (SHIFT + p.e_shift))  # toward zero: no systematic bias
+    y2 = np.clip(e, 0, 127)
+    y3 = np.clip(-e, 0, 127)
+    if p.gate_lo is not None:
+        open_ = (v_pre >= (p.gate_lo << SHIFT)) & (v_pre <= (p.gate_hi << SHIFT))
+        y2, y3 = y2 * open_, y3 * open_
+    return s, y2, y3, SPNeuronState(u=u, v=v, d=d)
+
+
+def dense_fixed(weights: np.ndarray, s: np.ndarray, weight_exp: int) -> np.ndarray:
+    """Loihi Dense: integer weighted sum of binary spikes, shifted by ``weight_exp``.
+    ``s`` is (..., n_in) bool; returns (..., n_out) int64."""
+    # float64 BLAS is exact here (|sum| < 2^53) and far faster than numpy's integer matmul
+    a = s.astype(np.float64) @ weights.T.astype(np.float64)
+    return shift(a.astype(np.int64), weight_exp)
+
+
+def shift(a: np.ndarray, weight_exp: int) -> np.ndarray:
+    """Loihi's weight exponent: left shift if positive, arithmetic right shift if negative."""
+    return a << weight_exp if weight_exp > 0 else a >> -weight_exp
+
+
+def lava_dense_weights(weights: np.ndarray) -> np.ndarray:
+    """Weights a static Lava ``Dense`` (fixed point, default sign mode) actually uses:
+    non-negative or non-positive matrices are clipped to 8 bits; mixed-sign ones to [-256, 255]
+    and lose their lowest bit."""
+    w = np.asarray(weights).astype(np.int32)
+    if w.min(initial=0) >= 0:
+        return np.clip(w, 0, 255)
+    if w.max(initial=0) <= 0:
+        return -np.clip(-w, 0, 255)
+    return (np.clip(w, -256, 255) >> 1) << 1
