@@ -1,121 +1,133 @@
-"""Events -> spike frames: time binning into T steps, two polarity channels, 34x34.
+"""Events -> spike frames: T time bins, two polarity channels, 34 x 34 pixels.
 
-Flat input index: ``p * 34*34 + y * 34 + x`` (2,312 inputs). Frames are binary by
-default: a spiking input carries one spike per step (as on Loihi, where an input is a
-spike, not a count), and several events of one pixel in a bin are still one spike.
-The default window is the first 300 ms, the length of an N-MNIST recording (three
-saccades), so every sample gets the same time axis. All of it is a single
-``np.bincount`` over a combined index: no Python loop over events.
+Flat input index: ``p * 34*34 + y * 34 + x`` (2,312 inputs), i.e. a ``(2, 34, 34)`` frame
+indexed ``[p, y, x]`` and flattened in C order.
+
+Frames are binary by default: the network's input layer takes spikes, one per input and
+step (as on Loihi, where an input is a spike, not a count), so several events of one pixel
+in one bin are still one spike. ``binary=False`` gives event counts instead.
+
+Time window: ``window_us`` is ``None`` (the default, ``[0, 300 ms)``), a length ``w``
+(``[0, w)``) or a pair ``(t0, t1)``. An N-MNIST recording is three 100 ms saccades, about
+300 ms long, so the fixed default gives every sample the same time axis (bin k covers the
+same saccade phase everywhere) and drops only the short tail some recordings have past
+300 ms (0.3 % of events in the embedded subset). Bin of an event: ``floor((t-t0)*T/(t1-t0))``;
+events outside ``[t0, t1)`` are dropped.
+
+Events are any structured array with fields ``x, y, t, p``: this package's reader or a tonic
+dataset (whose ``t`` may be float and ``p`` bool or +-1: ``p > 0`` is channel 1).
+Everything is one vectorised pass over the concatenated events, no Python loop over events.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import Sequence, Union
 
 import numpy as np
 import torch
 
-from spikeprop.data.nmnist import SENSOR_SIZE
+from spikeprop.data.nmnist import N_INPUTS, SENSOR_SIZE
 
-N_INPUTS = 2 * SENSOR_SIZE[0] * SENSOR_SIZE[1]
 DEFAULT_WINDOW_US = 300_000
+Window = Union[None, int, float, Sequence[float]]
+_PIXELS = SENSOR_SIZE[0] * SENSOR_SIZE[1]
 
 
-def _flat_bins(events: np.ndarray, T: int, window_us: int) -> tuple[np.ndarray, np.ndarray]:
-    """(time bin, flat input index) of every event inside the window."""
-    for field in ("x", "y", "t", "p"):
-        if field not in (events.dtype.names or ()):
-            raise ValueError(f"events need fields x, y, t, p (tonic layout); missing {field!r}")
-    if T <= 0 or window_us <= 0:
-        raise ValueError(f"T and window_us must be positive, got T={T}, window_us={window_us}")
-    t = np.asarray(events["t"], dtype=np.float64)
-    inside = (t >= 0) & (t < window_us)
-    b = (t[inside] * T / window_us).astype(np.int64)
-    idx = (
-        np.asarray(events["p"][inside], np.int64) * (SENSOR_SIZE[0] * SENSOR_SIZE[1])
-        + np.asarray(events["y"][inside], np.int64) * SENSOR_SIZE[0]
-        + np.asarray(events["x"][inside], np.int64)
-    )
-    return np.minimum(b, T - 1), idx
+def time_window(window_us: Window = None) -> tuple[float, float]:
+    """Normalise ``window_us`` (None, a length, or ``(t0, t1)``) to ``(t0, t1)`` in us."""
+    if window_us is None:
+        window_us = DEFAULT_WINDOW_US
+    t0, t1 = (0, window_us) if np.isscalar(window_us) else tuple(window_us)
+    if not t1 > t0:
+        raise ValueError(f"the time window must have t1 > t0, got ({t0}, {t1}) us")
+    return t0, t1
+
+
+def _field(events_list: Sequence[np.ndarray], name: str) -> np.ndarray:
+    for events in events_list:
+        if name not in (events.dtype.names or ()):
+            raise ValueError(f"events need fields x, y, t, p (tonic layout); missing {name!r}")
+    return np.concatenate([events[name] for events in events_list])
+
+
+def _bins(events_list: Sequence[np.ndarray], T: int, window_us: Window) -> tuple[np.ndarray, ...]:
+    """``(step, sample, input)`` of every event inside the window, all samples at once."""
+    if T <= 0:
+        raise ValueError(f"T must be positive, got {T}")
+    t0, t1 = time_window(window_us)
+    if not events_list:
+        return (np.zeros(0, np.int64),) * 3
+    t = _field(events_list, "t")
+    x, y = _field(events_list, "x").astype(np.int64), _field(events_list, "y").astype(np.int64)
+    p = (_field(events_list, "p") > 0).astype(np.int64)
+    sample = np.repeat(np.arange(len(events_list)), [len(e) for e in events_list])
+    if len(x) and (x.min() < 0 or x.max() >= SENSOR_SIZE[0] or y.min() < 0 or y.max() >= SENSOR_SIZE[1]):
+        raise ValueError(f"event coordinates outside the {SENSOR_SIZE[0]}x{SENSOR_SIZE[1]} sensor")
+    inside = (t >= t0) & (t < t1)
+    if np.issubdtype(t.dtype, np.integer) and float(t0).is_integer() and float(t1).is_integer():
+        step = (t[inside].astype(np.int64) - int(t0)) * T // int(t1 - t0)  # exact integer bins
+    else:
+        step = np.floor((t[inside] - t0) * (T / (t1 - t0))).astype(np.int64)
+    step = np.minimum(step, T - 1)  # float rounding at the window's end
+    return step, sample[inside], p[inside] * _PIXELS + y[inside] * SENSOR_SIZE[0] + x[inside]
 
 
 def events_to_frames(
-    events: np.ndarray, T: int, window_us: int = DEFAULT_WINDOW_US, binary: bool = True
+    events: np.ndarray, T: int, window_us: Window = None, binary: bool = True, flatten: bool = True
 ) -> np.ndarray:
-    """One recording -> ``(T, 2312)`` float32 frames (0/1 if ``binary``, else event counts)."""
-    b, idx = _flat_bins(events, T, window_us)
-    frames = np.bincount(b * N_INPUTS + idx, minlength=T * N_INPUTS).reshape(T, N_INPUTS)
+    """One recording -> float32 frames ``(T, 2312)``, or ``(T, 2, 34, 34)`` with ``flatten=False``."""
+    step, _, idx = _bins([events], T, window_us)
+    frames = np.bincount(step * N_INPUTS + idx, minlength=T * N_INPUTS)
     if binary:
         frames = np.minimum(frames, 1)
-    return frames.astype(np.float32)
-
-
-def _batch_index(events_list: list[np.ndarray], T: int, window_us: int) -> np.ndarray:
-    """Flat index ``(t * B + b) * N + i`` of every event of every sample (one concatenation)."""
-    B = len(events_list)
-    parts = []
-    for k, events in enumerate(events_list):
-        t, idx = _flat_bins(events, T, window_us)
-        parts.append((t * B + k) * N_INPUTS + idx)
-    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    frames = frames.astype(np.float32).reshape(T, N_INPUTS)
+    return frames if flatten else frames.reshape(T, 2, *SENSOR_SIZE[::-1])
 
 
 def batch_to_dense(
-    events_list: list[np.ndarray], T: int, window_us: int = DEFAULT_WINDOW_US, binary: bool = True
+    events_list: Sequence[np.ndarray], T: int, window_us: Window = None, binary: bool = True
 ) -> torch.Tensor:
     """Many recordings -> time-major ``(T, B, 2312)`` float32 tensor."""
     B = len(events_list)
-    counts = np.bincount(_batch_index(events_list, T, window_us), minlength=T * B * N_INPUTS)
+    step, sample, idx = _bins(events_list, T, window_us)
+    flat = torch.from_numpy((step * B + sample) * N_INPUTS + idx)
+    out = torch.zeros(T * B * N_INPUTS, dtype=torch.float32)
     if binary:
-        counts = np.minimum(counts, 1)
-    return torch.from_numpy(counts.astype(np.float32).reshape(T, B, N_INPUTS))
+        out[flat] = 1.0
+    else:
+        out.index_add_(0, flat, torch.ones(len(flat), dtype=torch.float32))
+    return out.view(T, B, N_INPUTS)
 
 
 def batch_to_sparse(
-    events_list: list[np.ndarray], T: int, window_us: int = DEFAULT_WINDOW_US
+    events_list: Sequence[np.ndarray], T: int, window_us: Window = None, binary: bool = True
 ) -> torch.Tensor:
-    """Binary frames as a coalesced sparse COO tensor ``(T, B, 2312)``.
+    """The frames of ``batch_to_dense`` as a coalesced sparse COO tensor ``(T, B, 2312)``.
 
-    N-MNIST is about 1-2 % active per step, so ``frames[t] @ W.T`` as
-    ``torch.sparse.mm(frames[t], W.T)`` touches only the active inputs.
+    ``indices()`` are rows ``(step, sample, input)`` sorted in that order; values are 1
+    (or counts). N-MNIST has about 1-2 % of inputs active per step, so products touch
+    only the active inputs: ``torch.sparse.mm(x[t], W.T)`` for one step, or
+    ``sparse_matmul(x, W)`` for all steps in one product.
     """
     B = len(events_list)
-    flat = np.unique(_batch_index(events_list, T, window_us))
-    t, rest = np.divmod(flat, B * N_INPUTS)
-    b, i = np.divmod(rest, N_INPUTS)
-    indices = torch.from_numpy(np.stack([t, b, i]))
-    values = torch.ones(len(flat), dtype=torch.float32)
+    step, sample, idx = _bins(events_list, T, window_us)
+    flat, counts = np.unique((step * B + sample) * N_INPUTS + idx, return_counts=True)
+    st, rest = np.divmod(flat, B * N_INPUTS)
+    indices = torch.from_numpy(np.stack([st, *np.divmod(rest, N_INPUTS)]))
+    values = torch.ones(len(flat)) if binary else torch.from_numpy(counts.astype(np.float32))
     return torch.sparse_coo_tensor(indices, values, (T, B, N_INPUTS), is_coalesced=True,
-                                   check_invariants=False)
+                                   check_invariants=False)  # sorted and unique by construction
 
 
-@lru_cache(maxsize=8)
-def _frames_cached(split: str, T: int, window_us: int, source: str | None, binary: bool):
-    from spikeprop.data.dataset import NMNIST
+def sparse_matmul(frames: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """``frames @ weight.T`` for sparse ``(T, B, N)`` frames and ``(H, N)`` weights -> ``(T, B, H)``.
 
-    ds = NMNIST(source, split)
-    # 1 byte per input and step (1,000 x 100 x 2,312 = 231 MB); floats are made per batch.
-    frames = np.zeros((len(ds), T, N_INPUTS), dtype=np.uint8)
-    for k, events in enumerate(ds.events()):
-        b, idx = _flat_bins(events, T, window_us)
-        flat = frames[k].reshape(-1)
-        if binary:
-            flat[b * N_INPUTS + idx] = 1
-        else:
-            np.add.at(flat, b * N_INPUTS + idx, 1)  # counts saturate at 255
-    frames.setflags(write=False)
-    return frames, ds.labels.copy()
-
-
-def load_frames(
-    split: str,
-    T: int,
-    window_us: int = DEFAULT_WINDOW_US,
-    source: str | None = None,
-    binary: bool = True,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Binned dataset ``(frames (N, T, 2312) uint8, labels (N,) int64)``, cached per process.
-
-    ``source=None`` is the embedded subset; otherwise a directory (see ``NMNIST``).
-    The frames array is read-only (it is shared by every caller); copy to modify.
+    The first layer is feed-forward, so its input for every step can be computed before the
+    time loop in one ``torch.sparse.mm`` over a ``(T*B, N)`` view; gradients reach ``weight``.
     """
-    return _frames_cached(split, int(T), int(window_us), None if source is None else str(source), binary)
+    T, B, N = frames.shape
+    frames = frames.coalesce()
+    step, sample, inp = frames.indices()
+    values = frames.values().to(weight.dtype)
+    flat = torch.sparse_coo_tensor(torch.stack([step * B + sample, inp]), values, (T * B, N),
+                                   is_coalesced=True, check_invariants=False)  # order is kept
+    return torch.sparse.mm(flat, weight.T).view(T, B, -1)

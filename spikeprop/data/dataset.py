@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from spikeprop.data.embedded import load_embedded
+from spikeprop.data.embedded import embedded_ids, load_embedded
 from spikeprop.data.nmnist import NMNISTFormatError, decode_nmnist_bytes, read_nmnist
 
 _SPLIT_DIRS = {"train": "Train", "test": "Test"}
@@ -45,19 +45,22 @@ class NMNIST:
         _check_split(split)
         self.root, self.split = (None if root is None else Path(root)), split
         self._events: list[np.ndarray] | None = None
-        self._zip: zipfile.ZipFile | None = None
+        self._archive: Path | None = None
+        self._zip: zipfile.ZipFile | None = None  # opened on first use, in each process
         if self.root is None:
-            self._events, labels, _ = load_embedded(split)
-            self.names = [f"embedded:{split}[{i}]" for i in range(len(labels))]
+            self._events, labels = load_embedded(split)
+            self.names = [f"embedded:{i}.bs2" for i in embedded_ids(split)]
         else:
             self.names, labels = self._index(self.root, split)
-        self.labels = np.asarray(labels, dtype=np.int64)
+        self.labels = np.array(labels, dtype=np.int64)  # own copy: the embedded labels are shared
         if limit is not None:
             self.names, self.labels = self.names[:limit], self.labels[:limit]
 
     def _index(self, root: Path, split: str) -> tuple[list[str], list[int]]:
-        if not root.exists():
+        if not root.is_dir():
             raise NMNISTFormatError(f"{root}: no such directory")
+        if not any(root.iterdir()):
+            raise NMNISTFormatError(f"{root}: empty folder (no N-MNIST recordings)")
         folder, archive = root / _SPLIT_DIRS[split], root / f"{_SPLIT_DIRS[split]}.zip"
         if folder.is_dir():
             files = sorted(folder.glob("*/*.bin"))
@@ -65,11 +68,8 @@ class NMNIST:
                 raise NMNISTFormatError(f"{folder}: empty folder (no <digit>/*.bin files)")
             return [str(f) for f in files], [_digit_of(f.parts, str(f)) for f in files]
         if archive.is_file():
-            try:
-                self._zip = zipfile.ZipFile(archive)
-            except zipfile.BadZipFile:
-                raise NMNISTFormatError(f"{archive}: not a valid zip archive") from None
-            members = sorted(n for n in self._zip.namelist() if n.endswith(".bin"))
+            self._archive = archive
+            members = sorted(n for n in self._zipfile().namelist() if n.endswith(".bin"))
             if not members:
                 raise NMNISTFormatError(f"{archive}: archive holds no .bin files")
             return members, [_digit_of(m.split("/"), f"{archive}:{m}") for m in members]
@@ -100,14 +100,27 @@ class NMNIST:
             raise NMNISTFormatError(f"{label_file}: empty label file")
         return names, labels
 
+    def _zipfile(self) -> zipfile.ZipFile:
+        if self._zip is None:
+            try:
+                self._zip = zipfile.ZipFile(self._archive)
+            except zipfile.BadZipFile:
+                raise NMNISTFormatError(f"{self._archive}: not a valid zip archive") from None
+        return self._zip
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_zip": None}  # picklable for DataLoader workers
+
     def __len__(self) -> int:
         return len(self.labels)
 
     def __getitem__(self, i: int) -> tuple[np.ndarray, int]:
+        i = range(len(self))[i]  # IndexError past the end (also past ``limit``)
         if self._events is not None:
             events = self._events[i]
-        elif self._zip is not None:
-            events = decode_nmnist_bytes(self._zip.read(self.names[i]), f"{self._zip.filename}:{self.names[i]}")
+        elif self._archive is not None:
+            data = self._zipfile().read(self.names[i])
+            events = decode_nmnist_bytes(data, f"{self._archive}:{self.names[i]}")
         else:
             events = read_nmnist(self.names[i])
         return events, int(self.labels[i])

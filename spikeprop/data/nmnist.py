@@ -13,7 +13,8 @@ import numpy as np
 
 from spikeprop.errors import SpikePropError
 
-SENSOR_SIZE = (34, 34)
+SENSOR_SIZE = (34, 34)  # (width, height) in pixels; both are 34
+N_INPUTS = 2 * SENSOR_SIZE[0] * SENSOR_SIZE[1]  # two polarity channels: 2,312 inputs
 EVENT_DTYPE = np.dtype([("x", np.int16), ("y", np.int16), ("t", np.int64), ("p", np.int8)])
 _OVERFLOW_Y = 240
 _BYTES_PER_EVENT = 5
@@ -30,7 +31,7 @@ def decode_nmnist_bytes(data: bytes, name: str = "<bytes>") -> np.ndarray:
         raise NMNISTFormatError(f"{name}: empty file (0 bytes, no events)")
     if n % _BYTES_PER_EVENT:
         raise NMNISTFormatError(
-            f"{name}: truncated or corrupt: {n} bytes is not a multiple of {_BYTES_PER_EVENT}"
+            f"{name}: truncated: {n} bytes is not a multiple of {_BYTES_PER_EVENT}"
         )
     raw = np.frombuffer(data, dtype=np.uint8).reshape(-1, _BYTES_PER_EVENT)
     ts = (

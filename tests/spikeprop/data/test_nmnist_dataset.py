@@ -1,10 +1,11 @@
 """NMNIST dataset: embedded default, user directories (folders, zips, label files), bad input."""
+import pickle
 import zipfile
 
 import numpy as np
 import pytest
 
-from spikeprop.data import NMNIST, NMNISTFormatError, load_embedded, read_nmnist
+from spikeprop.data import NMNIST, NMNISTFormatError, embedded_ids, load_embedded, read_nmnist
 
 
 def test_embedded_default_has_1000_train_and_100_test_labelled_samples():
@@ -17,15 +18,23 @@ def test_embedded_default_has_1000_train_and_100_test_labelled_samples():
     assert events.dtype.names == ("x", "y", "t", "p") and len(events) > 1000
 
 
-def test_embedded_equals_raw_files(raw_subset):
-    events, labels, ids = load_embedded("test")
-    for i in (0, 41, 99):
-        assert np.array_equal(events[i], read_nmnist(raw_subset / f"{ids[i]}.bs2"))
-    events, labels, ids = load_embedded("train")
-    rows = dict(l.split() for l in (raw_subset / "train1K.txt").read_text().splitlines() if l and l[0] != "#")
-    for i in (0, 500, 999):
-        assert np.array_equal(events[i], read_nmnist(raw_subset / f"{ids[i]}.bs2"))
-        assert labels[i] == int(rows[str(ids[i])])
+@pytest.mark.parametrize("split, label_file", [("train", "train1K.txt"), ("test", "test100.txt")])
+def test_embedded_equals_every_raw_file(raw_subset, split, label_file):
+    events, labels = load_embedded(split)
+    ids = embedded_ids(split)
+    rows = dict(l.split() for l in (raw_subset / label_file).read_text().splitlines() if l and l[0] != "#")
+    assert sorted(ids.tolist()) == sorted(int(k) for k in rows)
+    for ev, label, i in zip(events, labels, ids):
+        assert np.array_equal(ev, read_nmnist(raw_subset / f"{i}.bs2"))
+        assert label == int(rows[str(i)])
+
+
+def test_limit_and_index_past_the_end():
+    ds = NMNIST(split="test", limit=5)
+    assert len(ds) == 5 and len(list(ds)) == 5
+    with pytest.raises(IndexError):
+        ds[5]
+    assert np.array_equal(ds[-1][0], NMNIST(split="test")[4][0])
 
 
 def _write_folder_layout(root, encode):
@@ -52,6 +61,8 @@ def test_full_dataset_zip_layout(tmp_path, encode):
     ds = NMNIST(tmp_path, "test")
     assert ds.labels.tolist() == [4, 9]
     assert ds[1][0]["x"].tolist() == [2]
+    clone = pickle.loads(pickle.dumps(ds))  # DataLoader workers pickle the dataset
+    assert clone[0][0]["t"].tolist() == [5]
 
 
 def test_empty_folder_is_reported(tmp_path):
@@ -79,7 +90,10 @@ def test_label_file_layout_missing_label_and_file(tmp_path, encode):
         NMNIST(tmp_path, "train")
 
 
-def test_unknown_directory_is_reported(tmp_path):
+def test_unknown_or_empty_directory_is_reported(tmp_path):
+    with pytest.raises(NMNISTFormatError, match="empty folder"):
+        NMNIST(tmp_path, "train")
+    (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(NMNISTFormatError, match="no N-MNIST data found"):
         NMNIST(tmp_path, "train")
     with pytest.raises(NMNISTFormatError, match="no such directory"):
