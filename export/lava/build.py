@@ -261,14 +261,23 @@ class LavaNetwork:
         return run_lava(self.network, spikes, **kwargs)
 
 
-def to_lava(network: Network, precision: str = "float") -> LavaNetwork:
+def to_lava(network: Network, precision: str = "float", learning: Any = None) -> Any:
     """Bind ``network`` to Lava in ``precision`` ("float" or "fixed"; quantises if needed).
 
     Lava processes hold their input in the source buffer, so they are built per ``run``.
+    ``learning``: an ``export.learning.LearningSpec``; the chosen layers become plastic
+    (``LearningDense`` + ``SPNeuron``, fixed point) and an ``export.learning.DeviceLearner``
+    comes back (``.learn(x, labels)``, ``.accuracy(x, labels)``, ``.to_network()``).
     """
     require_lava()
     from export.quantize import to_precision
 
     if precision not in TAGS:
         raise InputError(f"precision must be 'float' or 'fixed', got {precision!r}")
+    if learning is not None:
+        from export.learning.spec import DeviceLearner, to_learning_network
+
+        if precision != "fixed":
+            raise InputError("on-chip learning on Lava needs precision='fixed' (Loihi's learning engine)")
+        return DeviceLearner(to_learning_network(network, learning), learning, "lava", "fixed")
     return LavaNetwork(to_precision(network, precision))

@@ -23,10 +23,13 @@ class LearningRun(NamedTuple):
 
 def run_learning_fixed(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
                        callback: Callable[[int, list[np.ndarray]], None] | None = None,
-                       callback_every: int = 0) -> LearningRun:
+                       callback_every: int = 0, reset_interval: int = 0) -> LearningRun:
     """Stream ``x`` (T, n_in) with ``target`` (T, n_classes) spikes through ``net``, learning online.
 
     ``callback(t, weights)`` runs every ``callback_every`` steps (e.g. to record accuracy).
+    ``reset_interval`` (e.g. the samples' T): layer ``l`` zeroes its neuron state when sample
+    ``i``'s first input reaches it (Lava time step ``i*T + l + 2``), as ``SPNeuron(reset_interval)``
+    does on Lava; the pre-synaptic traces x1 are not reset (they decay within a few steps).
     """
     x = np.asarray(x, dtype=bool)
     target = np.asarray(target, dtype=bool)
@@ -43,6 +46,8 @@ def run_learning_fixed(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
     for t in range(len(x)):
         spikes, ys = [], []
         for i, l in enumerate(layers):
+            if reset_interval and (t + 1) % reset_interval == (i + 2) % reset_interval:
+                states[i] = initial_state(l.shape[0])
             s, y2, y3, states[i] = sp_neuron_fixed_step(buff[i], tbuff[i], states[i], l.neuron)
             spikes.append(s)
             ys.append((y2, y3))
@@ -71,7 +76,7 @@ def infer_fixed(net: LearningNetwork, x: np.ndarray) -> np.ndarray:
     Each sample starts from rest; same arithmetic as the learning run (no target, no learning)."""
     x = np.asarray(x, dtype=bool)
     layers = net.layers
-    weights = [l.weights for l in layers]  # already on the weight grid after learning
+    weights = [lava_dense_weights(l.weights) for l in layers]  # frozen: what a static Lava Dense applies
     B = x.shape[1]
     states = [initial_state((B, l.shape[0])) for l in layers]
     buff = [np.zeros((B, l.shape[0]), dtype=np.int64) for l in layers]

@@ -34,8 +34,11 @@ def _connection(layer):
 
 
 def run_learning_lava(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
-                      read_weights: bool = True) -> LavaLearningRun:
-    """Stream ``x`` (T, n_in) with ``target`` (T, n_classes) spikes through ``net`` on Lava."""
+                      read_weights: bool = True, reset_interval: int = 0) -> LavaLearningRun:
+    """Stream ``x`` (T, n_in) with ``target`` (T, n_classes) spikes through ``net`` on Lava.
+
+    ``reset_interval`` > 0: layer ``l`` zeroes its state every ``reset_interval`` steps, at the
+    step a new sample's first input reaches it (same as ``run_learning_fixed``)."""
     require_lava()
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
@@ -53,12 +56,14 @@ def run_learning_lava(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
     tsrc = Source(data=target.T.astype(np.int32))
     prev = src.s_out
     conns, neurons = [], []
-    for layer in net.layers:
+    for j, layer in enumerate(net.layers):
         n_out = layer.shape[0]
         conn = _connection(layer)
         p = layer.neuron
         neuron = SPNeuron(shape=(n_out,), du=p.du, dv=p.dv, vth=p.vth, dd=p.dd, fb=p.fb,
-                          e_shift=p.e_shift, gate_lo=p.gate_lo, gate_hi=p.gate_hi)
+                          e_shift=p.e_shift, gate_lo=p.gate_lo, gate_hi=p.gate_hi,
+                          reset_interval=reset_interval,
+                          reset_offset=(j + 2) % reset_interval if reset_interval else 0)
         prev.connect(conn.s_in)
         conn.a_out.connect(neuron.a_in)
         if layer.target_weights is not None:

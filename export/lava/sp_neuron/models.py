@@ -32,6 +32,9 @@ class PySPNeuronFixed(PyLoihiProcessModel):
         pp = self.proc_params
         p = SPNeuronParams(du=pp["du"], dv=pp["dv"], vth=pp["vth"], dd=pp["dd"], fb=pp["fb"],
                            e_shift=pp["e_shift"], gate_lo=pp["gate_lo"], gate_hi=pp["gate_hi"])
+        interval = pp.get("reset_interval", 0)
+        if interval and self.time_step % interval == pp.get("reset_offset", 0) % interval:
+            self.u[:], self.v[:], self.d[:] = 0, 0, 0
         a_in = self.a_in.recv()
         a_dend = self.a_dend.recv()
         s, y2, y3, st = sp_neuron_fixed_step(a_in, a_dend, SPNeuronState(self.u, self.v, self.d), p)
