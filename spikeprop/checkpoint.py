@@ -1,0 +1,100 @@
+"""Checkpoints: written atomically, validated on load, one-line errors.
+
+A checkpoint is a plain dict (loadable with ``torch.load(weights_only=True)``)::
+
+    format, version, net (NetConfig dict), train (TrainConfig dict), model (state_dict),
+    signal (state_dict), learner (optimizer state), epoch, rng, best, history
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from spikeprop.config import TrainConfig
+from spikeprop.errors import CheckpointError
+from spikeprop.model import NetConfig, SpikingNet
+from spikeprop.rules.signal import TargetSignal
+
+FORMAT = "spikeprop-checkpoint"
+VERSION = 1
+REQUIRED = ("net", "train", "model", "signal", "epoch")
+
+
+def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
+    """Write ``payload`` to ``path`` via a temporary file + ``os.replace`` (never half-written)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    torch.save({"format": FORMAT, "version": VERSION, **payload}, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read and validate a checkpoint; raises ``CheckpointError`` naming the file and problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt data
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{path}: not a readable checkpoint (corrupt or truncated: {first[:120]})") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a spikeprop checkpoint (no '{FORMAT}' marker)")
+    if ckpt.get("version") != VERSION:
+        raise CheckpointError(f"{path}: checkpoint version {ckpt.get('version')} is not supported (expected {VERSION})")
+    missing = [k for k in REQUIRED if k not in ckpt]
+    if missing:
+        raise CheckpointError(f"{path}: checkpoint lacks {', '.join(missing)}")
+    return ckpt
+
+
+def configs_of(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> tuple[NetConfig, TrainConfig]:
+    try:
+        return NetConfig.from_dict(ckpt["net"]), TrainConfig.from_dict(ckpt["train"])
+    except (TypeError, ValueError, Exception) as exc:
+        raise CheckpointError(f"{path}: invalid configuration in checkpoint: {exc}") from None
+
+
+def restore_model(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> tuple[SpikingNet, TargetSignal, NetConfig, TrainConfig]:
+    """Rebuild the network and target signal a checkpoint describes, with its weights."""
+    net_cfg, train_cfg = configs_of(ckpt, path)
+    net = SpikingNet(net_cfg)
+    signal = TargetSignal(train_cfg.n_classes, net_cfg.sizes[0], train_cfg.target_density, train_cfg.seed)
+    load_weights(net, ckpt["model"], path)
+    load_weights(signal, ckpt["signal"], path)
+    return net, signal, net_cfg, train_cfg
+
+
+def load_weights(module: torch.nn.Module, state: dict[str, torch.Tensor], path: str | Path) -> None:
+    """``load_state_dict`` with a one-line error for a checkpoint of another model."""
+    own = module.state_dict()
+    missing = sorted(set(own) - set(state))
+    extra = sorted(set(state) - set(own))
+    if missing or extra:
+        raise CheckpointError(f"{path}: checkpoint is from another model (missing {missing[:3]}, unexpected {extra[:3]})")
+    for k, v in own.items():
+        if tuple(state[k].shape) != tuple(v.shape):
+            raise CheckpointError(
+                f"{path}: checkpoint is from another model ({k} has shape {tuple(state[k].shape)}, "
+                f"this model expects {tuple(v.shape)})")
+    module.load_state_dict(state)
+
+
+def check_same_model(ckpt: dict[str, Any], net_cfg: NetConfig, path: str | Path) -> None:
+    """Refuse to resume a run whose network differs from the checkpoint's."""
+    theirs = ckpt.get("net", {})
+    ours = net_cfg.to_dict()
+    diff = [k for k in ours if theirs.get(k) != ours[k]]
+    if diff:
+        k = diff[0]
+        raise CheckpointError(f"{path}: checkpoint is from another model ({k}={theirs.get(k)!r}, this run has {ours[k]!r})")
+
+
+def load_model(path: str | Path) -> tuple[SpikingNet, TargetSignal]:
+    """The trained network (eval mode) and its target signal, from a checkpoint file."""
+    net, signal, _, _ = restore_model(load_checkpoint(path), path)
+    return net.eval(), signal

@@ -1,0 +1,77 @@
+"""``spikeprop evaluate``: accuracy per prediction mode, confusion matrix, dead neurons."""
+from __future__ import annotations
+
+import argparse
+
+EPILOG = """\
+prediction modes:
+  classifier   argmax of the output layer's summed voltage (classifier_rate: spike count)
+  nearest      most similar class target embedding t_L (C comparisons)
+  adaptive     descend a tree of class embeddings (fewer comparisons; mean reported)
+
+examples:
+  spikeprop evaluate runs/sp/best.pt
+  spikeprop evaluate runs/sp/last.pt --split train --json"""
+
+
+def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("evaluate", help=summary, description=summary[0].upper() + summary[1:] + ".",
+                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .pt file written by spikeprop train")
+    p.add_argument("--data", metavar="DIR", help="N-MNIST folder; default: embedded subset")
+    p.add_argument("--split", choices=("test", "train"), default="test")
+    p.add_argument("--batch-size", type=int, default=128, dest="batch_size")
+    p.add_argument("--threads", type=int)
+    p.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    return p
+
+
+def format_confusion(cm, title: str) -> str:
+    n = cm.shape[0]
+    lines = [title, "true\\pred " + " ".join(f"{j:>4d}" for j in range(n))]
+    for i in range(n):
+        lines.append(f"{i:>9d} " + " ".join(f"{int(v):>4d}" for v in cm[i]))
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    import torch
+
+    from spikeprop.checkpoint import load_checkpoint, restore_model
+    from spikeprop.prediction import accuracies, collect_outputs, confusion_matrix, predictions, primary_mode
+    from spikeprop.trainer import load_dataset
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    ckpt = load_checkpoint(args.checkpoint)
+    net, signal, net_cfg, cfg = restore_model(ckpt, args.checkpoint)
+    data = load_dataset(args.split, cfg.T, cfg.window_ms, args.data)
+    net.eval()
+    out = collect_outputs(net, signal, cfg, data, args.batch_size)
+    accs = accuracies(out, cfg)
+    mode = primary_mode(cfg)
+    preds, _ = predictions(out, cfg)
+    cm = confusion_matrix(preds[mode], out.labels, cfg.n_classes)
+    layers = [st.summary(cfg.near_dead_rate, cfg.saturated_rate) for st in out.stats]
+    if args.json:
+        print(json.dumps({"checkpoint": str(args.checkpoint), "epoch": ckpt["epoch"], "method": cfg.method,
+                          "accuracy": accs, "primary_mode": mode, "confusion": cm.tolist(),
+                          "layers": layers}))
+        return 0
+    print(f"{args.checkpoint}: {cfg.method}, {'-'.join(map(str, net_cfg.sizes))} {net_cfg.neuron}, "
+          f"epoch {ckpt['epoch']}, {len(data)} {args.split} samples")
+    print("accuracy per prediction mode:")
+    for m, a in accs.items():
+        if m == "adaptive_comparisons":
+            continue
+        extra = f"  ({accs['adaptive_comparisons']:.1f} comparisons / sample of {len(out.t)})" if m == "adaptive" else ""
+        star = "  <- trained for" if m == mode else ""
+        print(f"  {m:<16s}{100 * a:6.1f} %{extra}{star}")
+    print(format_confusion(cm, f"confusion matrix ({mode}):"))
+    print("dead neurons per layer (rate = spikes/step):")
+    for l, s in enumerate(layers):
+        print(f"  layer {l + 1} ({net_cfg.sizes[l + 1]:>4d}): rate {s['rate']:.3f}  dead {100 * s['dead']:.1f}%  "
+              f"near-dead {100 * s['near_dead']:.1f}%  saturated {100 * s['saturated']:.1f}%")
+    return 0

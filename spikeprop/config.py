@@ -1,0 +1,123 @@
+"""``TrainConfig``: every knob of a training run as plain JSON-able data.
+
+The network itself is described by ``spikeprop.model.NetConfig``; a run's ``config.json``
+holds both (``{"net": {...}, "train": {...}}``) so a checkpoint can rebuild and resume it.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from spikeprop.errors import SpikePropError
+
+if TYPE_CHECKING:
+    from spikeprop.model import NetConfig
+
+METHODS = ("sp-voltage", "sp-surrogate", "sp-two-compartment", "bptt", "bp-heaviside", "shallow")
+SP_METHODS = ("sp-voltage", "sp-surrogate")
+
+
+@dataclass
+class TrainConfig:
+    method: str = "sp-surrogate"  # one of METHODS
+    T: int = 30  # time bins per recording
+    window_ms: float = 300.0  # recording length binned into T bins (N-MNIST saccades ~300 ms)
+    batch_size: int = 32
+    epochs: int = 15
+    lr: float = 5e-4  # Adam learning rate (all methods except the two-compartment rule)
+    seed: int = 0
+    threads: int | None = None  # torch.set_num_threads; None keeps torch's default
+    update_every: int = 10  # K: local loss + weight update every K steps (SP, shallow)
+    # --- Signal Propagation layer loss
+    loss: str = "contrastive"  # "contrastive" (h.t over classes, cross-entropy) or "l2"
+    similarity: str = "cosine"  # "cosine" or "dot" (contrastive only)
+    tau: float = 0.1  # temperature of the contrastive logits
+    slope: float = 4.0  # SP-surrogate: f(v) = sigmoid(slope * (v_pre - vth))
+    output: str = "classifier"  # last layer: "classifier" (local cross-entropy) or "sp"
+    sp_trace: float = 0.0  # >0: gradient through a presynaptic trace (eligibility; dense, slower)
+    target_density: float = 0.03  # fraction of input channels in each class's target pattern
+    # --- two-compartment three-factor rule: dW = tc_lr * post_error^T @ pre_trace
+    tc_lr: float = 0.05
+    tc_trace_decay: float = 0.0  # presynaptic trace decay per step (0: the current spike only)
+    tc_slope: float = 4.0  # post error = sigmoid(slope*(v_dend-vth)) - sigmoid(slope*(v_pre-vth))
+    tc_drive: float = 0.5  # output layer: one-hot label current into the dendrite per step
+    # --- metrics
+    near_dead_rate: float = 0.01  # spikes per step below which a neuron counts as near-dead
+    saturated_rate: float = 0.9  # spikes per step above which a neuron counts as saturated
+    n_classes: int = 10
+    tree_branching: int = 3  # adaptive-subset prediction: children per tree node
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.method in METHODS, f"unknown method {self.method!r}; choose one of {', '.join(METHODS)}"),
+            (self.loss in ("contrastive", "l2"), f"loss must be 'contrastive' or 'l2', got {self.loss!r}"),
+            (self.similarity in ("cosine", "dot"), f"similarity must be 'cosine' or 'dot', got {self.similarity!r}"),
+            (self.output in ("classifier", "sp"), f"output must be 'classifier' or 'sp', got {self.output!r}"),
+            (self.T >= 1, f"T must be >= 1, got {self.T}"),
+            (self.batch_size >= 1, f"batch size must be >= 1, got {self.batch_size}"),
+            (self.epochs >= 0, f"epochs must be >= 0, got {self.epochs}"),
+            (self.update_every >= 1, f"update_every must be >= 1, got {self.update_every}"),
+            (self.lr > 0 and self.tc_lr > 0, "learning rates must be positive"),
+            (0.0 < self.target_density <= 1.0, f"target_density must be in (0, 1], got {self.target_density}"),
+            (0.0 <= self.tc_trace_decay < 1.0, "tc_trace_decay must be in [0, 1)"),
+            (0.0 <= self.sp_trace < 1.0, "sp_trace must be in [0, 1)"),
+            (self.tau > 0, f"tau must be positive, got {self.tau}"),
+            (self.tree_branching >= 2, "tree_branching must be >= 2"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise SpikePropError(msg)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
+        unknown = sorted(set(d) - {f.name for f in fields(cls)})
+        if unknown:
+            raise SpikePropError(f"unknown training config keys: {', '.join(unknown)}")
+        return cls(**d)
+
+
+def net_config_for(method: str, net: "NetConfig") -> "NetConfig":
+    """The network a method trains: bp-heaviside uses the true spike gradient, the
+    two-compartment rule needs two-compartment neurons (everything else is unchanged)."""
+    from spikeprop.model import NetConfig
+
+    d = net.to_dict()
+    if method == "bp-heaviside":
+        d["surrogate"] = "heaviside"
+    if method == "sp-two-compartment":
+        d["neuron"] = "two_compartment"
+    return NetConfig.from_dict(d)
+
+
+def split_config(d: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Accept ``{"net": .., "train": ..}`` or one flat dict; return (net keys, train keys)."""
+    from spikeprop.model import NetConfig
+
+    if set(d) <= {"net", "train"}:
+        return dict(d.get("net", {})), dict(d.get("train", {}))
+    net_keys = set(NetConfig.__dataclass_fields__)
+    train_keys = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(d) - net_keys - train_keys)
+    if unknown:
+        raise SpikePropError(f"unknown config keys: {', '.join(unknown)}")
+    return ({k: v for k, v in d.items() if k in net_keys},
+            {k: v for k, v in d.items() if k in train_keys})
+
+
+def read_config_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Read a JSON config file (see ``split_config``); one-line errors for bad files."""
+    p = Path(path)
+    try:
+        d = json.loads(p.read_text())
+    except FileNotFoundError:
+        raise SpikePropError(f"config file {p} does not exist") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SpikePropError(f"config file {p} is not valid JSON: {exc}") from None
+    if not isinstance(d, dict):
+        raise SpikePropError(f"config file {p} must hold a JSON object")
+    return split_config(d)

@@ -1,0 +1,48 @@
+"""``curves.png``: loss per layer, accuracy, firing rate and dead fraction per layer, per epoch."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def plot_curves(history: list[dict[str, Any]], path: str | Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if not history:
+        return
+    ep = [r["epoch"] for r in history]
+    fig, ax = plt.subplots(1, 4, figsize=(16, 3.6))
+    n_layers = len(history[0]["loss"])
+    for l in range(n_layers):
+        ax[0].plot(ep, [r["loss"][l] for r in history], label=f"layer {l + 1}")
+    ax[0].set_title("loss per layer (per step)")
+    ax[1].plot(ep, [r["train_acc"] for r in history], label="train")
+    if "test_acc" in history[0]:
+        ax[1].plot(ep, [r["test_acc"] for r in history], label="test")
+    ax[1].set_title("accuracy")
+    ax[1].set_ylim(0, 1)
+    key = "rate" if "rate" in history[0] else "train_rate"
+    for l in range(n_layers):
+        ax[2].plot(ep, [r[key][l] for r in history], label=f"layer {l + 1}")
+    ax[2].set_title("firing rate (spikes/step)")
+    if "dead" in history[0]:
+        for l in range(n_layers):
+            color = f"C{l}"  # same colour per layer as in the other panels
+            ax[3].plot(ep, [r["dead"][l] for r in history], color=color, label=f"layer {l + 1} dead")
+            ax[3].plot(ep, [r["near_dead"][l] for r in history], "--", color=color,
+                       label=f"layer {l + 1} near-dead")
+        ax[3].set_ylim(-0.02, 1.02)
+    ax[3].set_title("dead / near-dead fraction")
+    for a in ax:
+        a.set_xlabel("epoch")
+        a.legend(fontsize=7)
+        a.grid(alpha=0.3)
+    fig.suptitle(history[0].get("method", ""))
+    fig.tight_layout()
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+    tmp.replace(path)

@@ -1,0 +1,30 @@
+"""Learning rules: Signal Propagation variants and the backpropagation baselines.
+
+``make_learner(net, signal, cfg)`` picks the rule named by ``cfg.method``:
+
+- ``sp-voltage``, ``sp-surrogate``, ``shallow``: per-window local losses (``rules.sp``)
+- ``sp-two-compartment``: explicit three-factor dW (``rules.two_compartment``)
+- ``bptt``, ``bp-heaviside``: backpropagation through time (``rules.bptt``)
+"""
+from __future__ import annotations
+
+from spikeprop.config import TrainConfig
+from spikeprop.model import SpikingNet
+from spikeprop.rules.base import BatchResult, Learner, readout_activity
+from spikeprop.rules.signal import TargetSignal
+from spikeprop.rules.sparse import SparseDataset, SparseRows, SparseSpikes, sparse_linear
+
+
+def make_learner(net: SpikingNet, signal: TargetSignal, cfg: TrainConfig) -> Learner:
+    if cfg.method in ("sp-voltage", "sp-surrogate", "shallow"):
+        from spikeprop.rules.sp import LocalLearner
+        return LocalLearner(net, signal, cfg)
+    if cfg.method == "sp-two-compartment":
+        from spikeprop.rules.two_compartment import TwoCompartmentLearner
+        return TwoCompartmentLearner(net, signal, cfg)
+    from spikeprop.rules.bptt import BPTTLearner
+    return BPTTLearner(net, signal, cfg)
+
+
+__all__ = ["make_learner", "Learner", "BatchResult", "TargetSignal", "SparseDataset",
+           "SparseRows", "SparseSpikes", "sparse_linear", "readout_activity"]

@@ -1,0 +1,71 @@
+"""Layer-local losses, pure functions of one layer's activity (no weights, no state).
+
+Shapes: ``h`` (..., B, N) input-driven activity, ``t`` (..., C, N) target-driven activity
+of every class (one row per class: the target branch is computed per class, not per
+sample), ``y`` (B,) labels. Leading dims (time steps of an update window) are summed.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def activity(v_pre: torch.Tensor, kind: str, vth: float | torch.Tensor = 1.0,
+             slope: float = 4.0) -> torch.Tensor:
+    """What an SP layer loss looks at, always *before* the spike function.
+
+    ``"voltage"``: the membrane voltage itself (SP-voltage: no surrogate at all);
+    ``"surrogate"``: ``sigmoid(slope * (v_pre - vth))``, a smooth stand-in for the spike
+    (SP-surrogate: the learning signal reaches U through f, never through the spike).
+    """
+    if kind == "voltage":
+        return v_pre
+    if kind == "surrogate":
+        return torch.sigmoid(slope * (v_pre - vth))
+    raise ValueError(f"unknown activity kind {kind!r}")
+
+
+def similarity(h: torch.Tensor, t: torch.Tensor, kind: str = "cosine") -> torch.Tensor:
+    """(..., B, N) x (..., C, N) -> (..., B, C) similarities ``h_b . t_c``."""
+    if kind == "cosine":
+        h = F.normalize(h, dim=-1, eps=1e-6)
+        t = F.normalize(t, dim=-1, eps=1e-6)
+    elif kind != "dot":
+        raise ValueError(f"unknown similarity {kind!r}")
+    return h @ t.transpose(-1, -2)
+
+
+def contrastive_loss(h: torch.Tensor, t: torch.Tensor, y: torch.Tensor, tau: float = 0.1,
+                     kind: str = "cosine") -> torch.Tensor:
+    """Cross-entropy of ``similarity(h, t) / tau`` against the true class.
+
+    Mean over the batch, summed over leading (time) dims: each step contributes the loss
+    it would have had with an update every step.
+    """
+    logits = similarity(h, t, kind) / tau
+    steps = logits.numel() // (logits.shape[-2] * logits.shape[-1])
+    flat = logits.reshape(-1, logits.shape[-1])
+    return F.cross_entropy(flat, y.repeat(steps), reduction="sum") / y.numel()
+
+
+def l2_loss(h: torch.Tensor, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``|h_b - t_{y_b}|^2`` averaged over neurons and batch; works with a batch of one."""
+    diff = h - t[..., y, :]
+    return diff.pow(2).mean(-1).sum() / y.numel()
+
+
+def classifier_loss(v_out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy on the output layer's voltage (one unit per class), per step summed."""
+    steps = v_out.numel() // (v_out.shape[-2] * v_out.shape[-1])
+    flat = v_out.reshape(-1, v_out.shape[-1])
+    return F.cross_entropy(flat, y.repeat(steps), reduction="sum") / y.numel()
+
+
+def sp_layer_loss(h: torch.Tensor, t: torch.Tensor, y: torch.Tensor, loss: str = "contrastive",
+                  tau: float = 0.1, kind: str = "cosine") -> torch.Tensor:
+    """The SP layer loss chosen by name (``"contrastive"`` or ``"l2"``)."""
+    if loss == "contrastive":
+        return contrastive_loss(h, t, y, tau, kind)
+    if loss == "l2":
+        return l2_loss(h, t, y)
+    raise ValueError(f"unknown SP loss {loss!r}")

@@ -1,0 +1,123 @@
+"""Signal Propagation with per-window layer-local losses: SP-voltage, SP-surrogate, shallow.
+
+Each window of K = ``update_every`` steps (K=1: every step): layer by layer, the input
+batch (B rows) and the target signal of every class (C rows) go through the same
+weights; the layer's loss compares the two *before* the spike function (the voltage,
+or a sigmoid of it), its gradient reaches only that layer's weights (inputs and neuron
+state are detached), and all layers update at the end of the window. No graph
+survives a window, so memory does not grow with T.
+
+``shallow`` is the same loop with only the output layer learning (hidden layers fixed).
+"""
+from __future__ import annotations
+
+import torch
+
+from spikeprop.config import TrainConfig
+from spikeprop.model import SpikingNet
+from spikeprop.rules.base import BatchResult, Learner, activity_kind, readout_activity
+from spikeprop.rules.layers import run_layer, with_input_gradient
+from spikeprop.rules.losses import activity, classifier_loss, sp_layer_loss
+from spikeprop.rules.signal import TargetSignal
+from spikeprop.rules.sparse import SparseSpikes, sparse_linear
+
+
+def eligibility(cur: torch.Tensor, decay: float) -> torch.Tensor:
+    """Leaky sum over the window's steps, ``e_t = sum_{j<=t} decay^(t-j) cur_j`` (K, R, N).
+
+    Used only for its gradient: d e_t / dW is the presynaptic trace of the window's
+    inputs (an eligibility trace, e-prop style), since the voltage integrates past input,
+    not just this step's. Still one local, forward-in-time product per window; the trace
+    starts at each window (earlier windows already updated the weights)."""
+    k = cur.shape[0]
+    steps = torch.arange(k)
+    lag = (steps[:, None] - steps[None, :]).clamp(min=0).to(cur.dtype)
+    m = torch.where(steps[:, None] >= steps[None, :], decay ** lag, torch.zeros(()))
+    return torch.einsum("tj,j...->t...", m, cur)
+
+
+class LocalLearner(Learner):
+    def __init__(self, net: SpikingNet, signal: TargetSignal, cfg: TrainConfig) -> None:
+        super().__init__(net, signal, cfg)
+        last = net.n_layers - 1
+        self.learning = [l == last or cfg.method != "shallow" for l in range(net.n_layers)]
+        self.optimizer = self.make_adam(
+            [fc.weight for fc, learn in zip(net.fcs, self.learning) if learn])
+        self.kind = activity_kind(cfg.method)
+
+    def layer_loss(self, l: int, vh: torch.Tensor, vt: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Loss of layer ``l`` from its input- and target-driven voltages (K, B|C, N)."""
+        cfg = self.cfg
+        if l == self.net.n_layers - 1 and cfg.output == "classifier":
+            classes = torch.arange(vt.shape[-2])
+            return classifier_loss(vh, y) + classifier_loss(vt, classes)
+        vth = self.net.neurons[l].threshold
+        h = activity(vh, self.kind, vth, cfg.slope)
+        t = activity(vt, self.kind, vth, cfg.slope)
+        return sp_layer_loss(h, t, y, cfg.loss, cfg.tau, cfg.similarity)
+
+    def window(self, x: SparseSpikes, t0: int, k: int, y: torch.Tensor, states_h: list, states_t: list):
+        """Steps ``t0 .. t0+k`` through all layers. Returns per-layer losses (graphs that
+        reach only that layer's weight), spikes and voltages of both branches.
+
+        The first layer's product covers the input rows and the C target rows at once
+        (the target pattern is constant, so C rows serve all k steps)."""
+        net = self.net
+        pattern = self.signal()
+        C = pattern.shape[0]
+        B = x.shape[1]
+        first = x.window(t0, t0 + k, extra=pattern)
+        prev_h, prev_t = None, None
+        losses: list[torch.Tensor | None] = []
+        spikes, volts_h, volts_t = [], [], []
+        for l in range(net.n_layers):
+            fc, neuron = net.fcs[l], net.neurons[l]
+            with torch.set_grad_enabled(self.learning[l]):
+                if l == 0:
+                    cur_h, cur_t = sparse_linear(first, fc.weight).split([k * B, C])
+                    cur_h = cur_h.view(k, B, -1)
+                    cur_t = cur_t.expand(k, C, -1)
+                else:
+                    cur_h = prev_h @ fc.weight.t()
+                    cur_t = prev_t @ fc.weight.t()
+            with torch.no_grad():
+                s_h, v_h, states_h[l] = run_layer(neuron, cur_h.detach(), states_h[l])
+                s_t, v_t, states_t[l] = run_layer(neuron, cur_t.detach(), states_t[l])
+            if self.learning[l] and self.cfg.sp_trace > 0:
+                cur_h, cur_t = eligibility(cur_h, self.cfg.sp_trace), eligibility(cur_t, self.cfg.sp_trace)
+            losses.append(self.layer_loss(l, with_input_gradient(v_h, cur_h),
+                                          with_input_gradient(v_t, cur_t), y)
+                          if self.learning[l] else None)
+            spikes.append(s_h)
+            volts_h.append(v_h)
+            volts_t.append(v_t)
+            prev_h, prev_t = s_h, s_t
+        return losses, spikes, volts_h, volts_t
+
+    def train_batch(self, x: SparseSpikes, y: torch.Tensor) -> BatchResult:
+        net, cfg = self.net, self.cfg
+        T, B, _ = x.shape
+        L = net.n_layers
+        states_h: list = [None] * L
+        states_t: list = [None] * L
+        loss_sums = [0.0] * L
+        counts = [torch.zeros(n) for n in net.cfg.sizes[1:]]
+        out_h = torch.zeros(B, net.cfg.sizes[-1])
+        out_t = torch.zeros(self.signal.n_classes, net.cfg.sizes[-1])
+        out_r = torch.zeros(B, net.cfg.sizes[-1])
+        for t0 in range(0, T, cfg.update_every):
+            k = min(T, t0 + cfg.update_every) - t0
+            losses, spikes, volts_h, volts_t = self.window(x, t0, k, y, states_h, states_t)
+            for l in range(L):
+                counts[l] += spikes[l].sum((0, 1))
+                if losses[l] is not None:
+                    loss_sums[l] += float(losses[l].detach())
+            out_h += self.readout(volts_h[-1]).sum(0)
+            out_r += spikes[-1].sum(0)
+            out_t += self.readout(volts_t[-1]).sum(0)
+            self.step(sum(lo for lo in losses if lo is not None), f"in window starting at step {t0}")
+        return BatchResult(losses=[s / T for s in loss_sums], output=out_h, target_output=out_t,
+                           spike_counts=counts, n_steps=T * B, rate_output=out_r)
+
+    def readout(self, v_out: torch.Tensor) -> torch.Tensor:
+        return readout_activity(v_out, self.cfg, self.net.neurons[-1].threshold)

@@ -1,0 +1,198 @@
+"""Sparse binary spike input and the first layer's product with it.
+
+N-MNIST frames are ~1-5 % active, so the first layer ``W @ s`` and its weight gradient
+``G^T @ s`` only touch the active inputs. Both are ``embedding_bag`` sums (rows of W^T
+gathered per active input, and rows of G gathered per active input column), which is
+far faster on CPU than ``torch.sparse.mm`` or a dense product with mostly zeros.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass
+class SparseRows:
+    """A binary (R, N) matrix by its active entries, grouped both by row and by column."""
+
+    n_rows: int
+    n_cols: int
+    cols: torch.Tensor  # active column of each entry, entries sorted by row
+    row_offsets: torch.Tensor  # (R,) start of each row in ``cols``
+    rows_by_col: torch.Tensor  # row of each entry, entries sorted by column
+    col_offsets: torch.Tensor  # (N,) start of each column in ``rows_by_col``
+
+    @classmethod
+    def from_coords(cls, rows: torch.Tensor, cols: torch.Tensor, n_rows: int, n_cols: int,
+                    presorted: bool = False) -> "SparseRows":
+        """From coordinates of distinct entries; ``presorted``: already ordered by (row, col)."""
+        r, c = rows.long(), cols.long()
+        if not presorted:
+            key, _ = torch.sort(r * n_cols + c)
+            r, c = key // n_cols, key % n_cols
+        c_order = torch.argsort(c, stable=True)
+        c_sorted = c[c_order]
+        return cls(
+            n_rows=n_rows,
+            n_cols=n_cols,
+            cols=c,
+            row_offsets=torch.searchsorted(r, torch.arange(n_rows)),
+            rows_by_col=r[c_order],
+            col_offsets=torch.searchsorted(c_sorted, torch.arange(n_cols)),
+        )
+
+    @classmethod
+    def from_dense(cls, x: torch.Tensor) -> "SparseRows":
+        nz = (x.reshape(-1, x.shape[-1]) != 0).nonzero()
+        return cls.from_coords(nz[:, 0], nz[:, 1], x.numel() // x.shape[-1], x.shape[-1])
+
+    @property
+    def nnz(self) -> int:
+        return int(self.cols.numel())
+
+    def dense(self) -> torch.Tensor:
+        out = torch.zeros(self.n_rows, self.n_cols)
+        rows = torch.repeat_interleave(
+            torch.arange(self.n_rows), torch.diff(self.row_offsets, append=torch.tensor([self.nnz]))
+        )
+        out[rows, self.cols] = 1.0
+        return out
+
+
+class _SparseLinear(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, weight: torch.Tensor, x: SparseRows) -> torch.Tensor:  # type: ignore[override]
+        ctx.x = x
+        wt = weight.detach().t().contiguous()  # (N_in, N_out): one row per input channel
+        return F.embedding_bag(x.cols, wt, x.row_offsets, mode="sum")
+
+    @staticmethod
+    def backward(ctx, grad_out: torch.Tensor):  # type: ignore[override]
+        x: SparseRows = ctx.x
+        g = F.embedding_bag(x.rows_by_col, grad_out.contiguous(), x.col_offsets, mode="sum")
+        return g.t().contiguous(), None
+
+
+def sparse_linear(x: SparseRows, weight: torch.Tensor) -> torch.Tensor:
+    """``x @ weight.T`` for a binary sparse ``x`` (R, N_in); differentiable in ``weight`` only."""
+    if x.n_cols != weight.shape[1]:
+        raise ValueError(f"sparse input has {x.n_cols} columns, weight expects {weight.shape[1]}")
+    if x.n_rows == 0:
+        return weight.new_zeros(0, weight.shape[0])
+    return _SparseLinear.apply(weight, x)
+
+
+@dataclass
+class SparseSpikes:
+    """A binary (T, B, N) spike batch stored as coordinates; ``window`` gives SparseRows."""
+
+    t: torch.Tensor
+    b: torch.Tensor
+    c: torch.Tensor
+    shape: tuple[int, int, int]
+
+    @classmethod
+    def from_dense(cls, x: torch.Tensor) -> "SparseSpikes":
+        """From a (T, B, N) tensor (nonzero = spike)."""
+        t, b, c = (x != 0).nonzero(as_tuple=True)
+        return cls(t, b, c, tuple(x.shape))  # type: ignore[arg-type]
+
+    def window(self, t0: int, t1: int, extra: torch.Tensor | None = None) -> SparseRows:
+        """Steps ``t0 <= t < t1`` as a ((t1-t0)*B, N) matrix, row = (t - t0) * B + b.
+
+        ``extra`` (E, N) binary rows are appended after them (rows (t1-t0)*B + e): one
+        product and one weight gradient then serve both the input and the target signal.
+        """
+        _, B, N = self.shape
+        if not hasattr(self, "_sorted"):  # once per batch: entries ordered by (t, b, c)
+            key, _ = torch.sort((self.t * B + self.b) * N + self.c)
+            self._sorted = key
+            self._t_start = torch.searchsorted(key, torch.arange(self.shape[0] + 1) * (B * N))
+        lo, hi = int(self._t_start[t0]), int(self._t_start[t1])
+        key = self._sorted[lo:hi] - t0 * B * N
+        rows, cols = key // N, key % N
+        n_rows = (t1 - t0) * B
+        if extra is not None:
+            er, ec = (extra != 0).nonzero(as_tuple=True)
+            rows, cols = torch.cat([rows, er + n_rows]), torch.cat([cols, ec])
+            n_rows += extra.shape[0]
+        return SparseRows.from_coords(rows, cols, n_rows, N, presorted=True)
+
+    def dense(self) -> torch.Tensor:
+        out = torch.zeros(self.shape)
+        out[self.t, self.b, self.c] = 1.0
+        return out
+
+    @property
+    def density(self) -> float:
+        T, B, N = self.shape
+        return self.t.numel() / max(1, T * B * N)
+
+
+class SparseDataset:
+    """Binary spike recordings (N samples, T steps, C channels) kept as flat active indices.
+
+    Memory is proportional to the number of active (step, channel) pairs, not to T * C,
+    so long recordings stay cheap; ``batch(ids)`` returns a time-major SparseSpikes.
+    """
+
+    def __init__(self, flat: torch.Tensor, offsets: torch.Tensor, labels: torch.Tensor,
+                 T: int, n_inputs: int) -> None:
+        self.flat = flat.to(torch.int32)  # t * n_inputs + c, per sample, concatenated
+        self.offsets = offsets.long()  # (N + 1,)
+        self.labels = labels.long()
+        self.T = int(T)
+        self.n_inputs = int(n_inputs)
+
+    @classmethod
+    def from_frames(cls, frames: torch.Tensor, labels: torch.Tensor, chunk: int = 64) -> "SparseDataset":
+        """From (N, T, C) frames (any dtype; nonzero = spike), converted chunk by chunk."""
+        frames = torch.as_tensor(frames)
+        N, T, C = frames.shape
+        flats, counts = [], []
+        for i in range(0, N, chunk):
+            n, t, c = (frames[i:i + chunk] != 0).nonzero(as_tuple=True)
+            flats.append((t * C + c).to(torch.int32))
+            counts.append(torch.bincount(n, minlength=min(chunk, N - i)))
+        counts_all = torch.cat(counts) if counts else torch.zeros(0, dtype=torch.long)
+        offsets = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(counts_all, 0)])
+        flat = torch.cat(flats) if flats else torch.zeros(0, dtype=torch.int32)
+        return cls(flat, offsets, torch.as_tensor(labels), T, C)
+
+    def __len__(self) -> int:
+        return int(self.labels.numel())
+
+    def subset(self, ids: torch.Tensor) -> "SparseDataset":
+        ids = torch.as_tensor(ids).long()
+        parts = [self.flat[self.offsets[i]:self.offsets[i + 1]] for i in ids.tolist()]
+        counts = torch.tensor([p.numel() for p in parts], dtype=torch.long)
+        offsets = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(counts, 0)])
+        flat = torch.cat(parts) if parts else torch.zeros(0, dtype=torch.int32)
+        return SparseDataset(flat, offsets, self.labels[ids], self.T, self.n_inputs)
+
+    @staticmethod
+    def concat(a: "SparseDataset", b: "SparseDataset") -> "SparseDataset":
+        if (a.T, a.n_inputs) != (b.T, b.n_inputs):
+            raise ValueError("datasets differ in T or number of inputs")
+        return SparseDataset(torch.cat([a.flat, b.flat]),
+                             torch.cat([a.offsets, b.offsets[1:] + a.offsets[-1]]),
+                             torch.cat([a.labels, b.labels]), a.T, a.n_inputs)
+
+    def batch(self, ids: torch.Tensor) -> tuple[SparseSpikes, torch.Tensor]:
+        """Samples ``ids`` as (SparseSpikes of shape (T, B, C), labels)."""
+        ids = torch.as_tensor(ids).long()
+        starts, ends = self.offsets[ids], self.offsets[ids + 1]
+        counts = ends - starts
+        b = torch.repeat_interleave(torch.arange(ids.numel()), counts)
+        pos = torch.arange(int(counts.sum())) - torch.repeat_interleave(
+            torch.cumsum(counts, 0) - counts, counts) + torch.repeat_interleave(starts, counts)
+        flat = self.flat[pos].long()
+        spikes = SparseSpikes(flat // self.n_inputs, b, flat % self.n_inputs,
+                              (self.T, int(ids.numel()), self.n_inputs))
+        return spikes, self.labels[ids]
+
+    @property
+    def density(self) -> float:
+        return self.flat.numel() / max(1, len(self) * self.T * self.n_inputs)

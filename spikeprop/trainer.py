@@ -1,0 +1,241 @@
+"""``Trainer``: epochs, evaluation, metrics log, checkpoints and resume for any rule.
+
+Determinism: the weights come from ``torch.manual_seed(seed)``, the batch order of
+epoch e from its own generator seeded with (seed, e), and nothing else is random, so
+a run resumed from ``last.pt`` repeats exactly what an uninterrupted run would do.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from spikeprop.checkpoint import check_same_model, load_checkpoint, load_weights, save_checkpoint
+from spikeprop.config import TrainConfig, net_config_for
+from spikeprop.errors import NonFiniteLossError
+from spikeprop.model import NetConfig, SpikingNet
+from spikeprop.prediction import accuracies, collect_outputs, predict_classifier, predict_nearest, primary_mode
+from spikeprop.rules import make_learner
+from spikeprop.rules.signal import TargetSignal
+from spikeprop.rules.sparse import SparseDataset
+
+
+def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
+    """Sample order of one epoch, a pure function of (seed, epoch)."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(int(seed) * 100_003 + int(epoch)))
+
+
+def build(net_cfg: NetConfig, cfg: TrainConfig) -> tuple[SpikingNet, TargetSignal]:
+    """The network and target signal of a run, initialised from ``cfg.seed``."""
+    torch.manual_seed(cfg.seed)
+    net = SpikingNet(net_config_for(cfg.method, net_cfg))
+    signal = TargetSignal(cfg.n_classes, net.cfg.sizes[0], cfg.target_density, cfg.seed)
+    return net, signal
+
+
+class Trainer:
+    """Trains one network; writes ``config.json``, ``metrics.jsonl``, ``last.pt``, ``best.pt``,
+    ``curves.png`` into ``out`` (nothing when ``out`` is None)."""
+
+    def __init__(self, net_cfg: NetConfig, cfg: TrainConfig, out: str | Path | None = None,
+                 progress: bool = True, plot: bool = True) -> None:
+        if cfg.threads:
+            torch.set_num_threads(int(cfg.threads))
+        self.cfg = cfg
+        self.net, self.signal = build(net_cfg, cfg)
+        self.net_cfg = self.net.cfg
+        if self.net_cfg.sizes[-1] != cfg.n_classes and (cfg.output == "classifier" or cfg.method in ("bptt", "bp-heaviside", "shallow")):
+            raise ValueError(f"the output layer must have {cfg.n_classes} units (one per class) "
+                             f"for a classifier output; sizes end with {self.net_cfg.sizes[-1]}")
+        self.learner = make_learner(self.net, self.signal, cfg)
+        self.out = Path(out) if out is not None else None
+        self.progress = progress
+        self.plot = plot
+        self.epoch = 0  # epochs completed
+        self.best = -1.0
+        self.history: list[dict[str, Any]] = []
+
+    # ---- persistence -------------------------------------------------------------------
+    def payload(self) -> dict[str, Any]:
+        return {
+            "net": self.net_cfg.to_dict(), "train": self.cfg.to_dict(),
+            "model": self.net.state_dict(), "signal": self.signal.state_dict(),
+            "learner": self.learner.state_dict(), "epoch": self.epoch,
+            "rng": torch.get_rng_state(), "best": self.best, "history": self.history,
+        }
+
+    def resume(self, path: str | Path) -> None:
+        """Continue from a checkpoint of this same model (weights, optimizer, epoch, RNG, log)."""
+        ckpt = load_checkpoint(path)
+        check_same_model(ckpt, self.net_cfg, path)
+        load_weights(self.net, ckpt["model"], path)
+        load_weights(self.signal, ckpt["signal"], path)
+        self.learner.load_state_dict(ckpt.get("learner") or {})
+        self.epoch = int(ckpt["epoch"])
+        self.best = float(ckpt.get("best", -1.0))
+        self.history = list(ckpt.get("history", []))
+        if "rng" in ckpt:
+            torch.set_rng_state(ckpt["rng"])
+        if self.out is not None:  # drop log lines written after that checkpoint
+            self.out.mkdir(parents=True, exist_ok=True)
+            with open(self.out / "metrics.jsonl", "w") as f:
+                for rec in self.history:
+                    f.write(json.dumps(rec) + "\n")
+
+    def write_config(self) -> None:
+        if self.out is None:
+            return
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "config.json").write_text(json.dumps(
+            {"net": self.net_cfg.to_dict(), "train": self.cfg.to_dict()}, indent=2) + "\n")
+
+    # ---- training ----------------------------------------------------------------------
+    def fit(self, train: SparseDataset, test: SparseDataset | None = None) -> list[dict[str, Any]]:
+        """Train until ``cfg.epochs`` epochs are done; returns the metrics history."""
+        self.write_config()
+        while self.epoch < self.cfg.epochs:
+            rec = self.train_epoch(train, test)
+            self.history.append(rec)
+            self.epoch += 1
+            self.save(rec)
+        return self.history
+
+    def train_epoch(self, train: SparseDataset, test: SparseDataset | None) -> dict[str, Any]:
+        cfg, e = self.cfg, self.epoch
+        start = time.perf_counter()
+        order = epoch_order(len(train), cfg.seed, e)
+        L = self.net.n_layers
+        loss_sum = [0.0] * L
+        counts = [torch.zeros(n) for n in self.net_cfg.sizes[1:]]
+        n_steps, correct, seen = 0, 0, 0
+        batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
+        bar = _progress(batches, f"epoch {e + 1}/{cfg.epochs} {cfg.method}", self.progress)
+        self.net.train()
+        for i, ids in enumerate(bar):
+            x, y = train.batch(ids)
+            try:
+                res = self.learner.train_batch(x, y)
+            except NonFiniteLossError as exc:
+                kept = f"last good checkpoint kept: {self.out / 'last.pt'} (epoch {self.epoch})" \
+                    if self.out is not None and self.epoch > 0 else "no checkpoint written yet"
+                raise NonFiniteLossError(f"{exc} at epoch {e + 1}, batch {i + 1}; training stopped; {kept}") from None
+            for l in range(L):
+                loss_sum[l] += res.losses[l] * len(ids)
+                counts[l] += res.spike_counts[l]
+            n_steps += res.n_steps
+            mode = primary_mode(cfg)
+            pred = (predict_nearest(res.output, res.target_output) if mode == "nearest"
+                    else predict_classifier(res.output if mode == "classifier" else res.rate_output))
+            correct += int((pred == y).sum())
+            seen += len(ids)
+            if hasattr(bar, "set_postfix_str"):
+                rates = "/".join(f"{float(c.sum()) / max(1, n_steps * c.numel()):.3f}" for c in counts)
+                bar.set_postfix_str(f"loss {sum(loss_sum) / seen:.3f} acc {correct / seen:.3f} rate {rates}")
+        rec: dict[str, Any] = {
+            "epoch": e + 1,
+            "method": cfg.method,
+            "loss": [s / max(1, seen) for s in loss_sum],
+            "train_acc": correct / max(1, seen),
+            "train_rate": [float(c.sum()) / max(1, n_steps * c.numel()) for c in counts],
+            "train_time_s": time.perf_counter() - start,
+        }
+        if test is not None and len(test):
+            rec.update(self.evaluate(test))
+        rec["time_s"] = time.perf_counter() - start
+        return rec
+
+    def evaluate(self, data: SparseDataset) -> dict[str, Any]:
+        """Test accuracy (primary mode and all modes) and per-layer dead-neuron metrics."""
+        self.net.eval()
+        out = collect_outputs(self.net, self.signal, self.cfg, data)
+        accs = accuracies(out, self.cfg)
+        layers = [st.summary(self.cfg.near_dead_rate, self.cfg.saturated_rate) for st in out.stats]
+        return {
+            "test_acc": accs[primary_mode(self.cfg)],
+            "test_modes": accs,
+            "rate": [l["rate"] for l in layers],
+            "dead": [l["dead"] for l in layers],
+            "near_dead": [l["near_dead"] for l in layers],
+            "saturated": [l["saturated"] for l in layers],
+            "layers": layers,
+        }
+
+    def save(self, rec: dict[str, Any]) -> None:
+        if self.out is None:
+            if "test_acc" in rec:
+                self.best = max(self.best, rec["test_acc"])
+            return
+        with open(self.out / "metrics.jsonl", "a") as f:
+            f.write(json.dumps(rec) + "\n")
+        improved = rec.get("test_acc", rec["train_acc"]) > self.best
+        if improved:
+            self.best = rec.get("test_acc", rec["train_acc"])
+        payload = self.payload()
+        save_checkpoint(self.out / "last.pt", payload)
+        if improved:
+            save_checkpoint(self.out / "best.pt", payload)
+        if not self.plot:
+            return
+        try:
+            from spikeprop.plots import plot_curves
+            plot_curves(self.history, self.out / "curves.png")
+        except Exception as exc:  # a plot must never stop training
+            print(f"warning: could not draw curves.png: {exc}")
+
+
+def _progress(items: list, desc: str, enabled: bool):
+    if not enabled:
+        return items
+    from tqdm import tqdm
+    return tqdm(items, desc=desc, leave=True, dynamic_ncols=True)
+
+
+def load_dataset(split: str, T: int, window_ms: float, data_dir: str | None = None,
+                 limit: int | None = None) -> SparseDataset:
+    """A split of N-MNIST (embedded subset, or ``data_dir``) binned into T binary frames.
+
+    Binned straight from events to sparse indices, chunk by chunk, so memory follows the
+    number of events and not T x 2312 (long recordings / large T stay cheap)."""
+    from spikeprop.errors import SpikePropError
+    try:
+        from spikeprop.data import NMNIST, N_INPUTS, batch_to_sparse
+    except ImportError as exc:
+        raise SpikePropError(f"the N-MNIST reader (spikeprop.data) is not available: {exc}") from None
+    ds = NMNIST(data_dir, split, limit=limit)
+    window_us = int(round(window_ms * 1000))
+    flats, counts = [], []
+    for i in range(0, len(ds), 256):
+        events = [ds[j][0] for j in range(i, min(len(ds), i + 256))]
+        sp = batch_to_sparse(events, T, window_us)
+        t, b, c = sp.indices()
+        order = torch.argsort(b, stable=True)  # group by sample, keep (t, c) order
+        flats.append((t[order] * N_INPUTS + c[order]).to(torch.int32))
+        counts.append(torch.bincount(b, minlength=len(events)))
+    counts_all = torch.cat(counts) if counts else torch.zeros(0, dtype=torch.long)
+    offsets = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(counts_all, 0)])
+    flat = torch.cat(flats) if flats else torch.zeros(0, dtype=torch.int32)
+    return SparseDataset(flat, offsets, torch.as_tensor(ds.labels), T, N_INPUTS)
+
+
+def cross_validate(net_cfg: NetConfig, cfg: TrainConfig, data: SparseDataset, k: int,
+                   out: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
+    """K-fold cross-validation over ``data``: final-epoch test accuracy of each fold."""
+    order = epoch_order(len(data), cfg.seed, -1)
+    folds = torch.tensor_split(order, k)
+    accs = []
+    for i, test_ids in enumerate(folds):
+        train_ids = torch.cat([f for j, f in enumerate(folds) if j != i])
+        fold_out = Path(out) / f"fold{i + 1}" if out is not None else None
+        tr = Trainer(net_cfg, cfg, fold_out, progress)
+        hist = tr.fit(data.subset(train_ids), data.subset(test_ids))
+        accs.append(hist[-1]["test_acc"] if hist else float("nan"))
+    t = torch.tensor(accs)
+    res = {"k": k, "fold_acc": accs, "mean": float(t.mean()),
+           "std": float(t.std()) if k > 1 else 0.0, "method": cfg.method}
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / "cv.json").write_text(json.dumps(res, indent=2) + "\n")
+    return res

@@ -1,0 +1,75 @@
+"""``spikeprop bench --help`` and the Performance-section generator on synthetic results (fast)."""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from spikeprop.cli.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def test_bench_help(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["bench", "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for word in ("--quick", "--only", "--out", "source checkout", "snntorch", "Lava"):
+        assert word in text, word
+
+
+def test_bench_listed_in_main_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "bench" in capsys.readouterr().out
+
+
+def _run(method, net, T, sps, rss):
+    return {"method": method, "network": net, "T": T, "samples_per_s": sps, "peak_rss_mb": rss,
+            "input_density": 0.017, "batch": 128, "threads": 2}
+
+
+def test_report_from_synthetic_json(tmp_path):
+    from benchmarks.plots import make_plots
+    from benchmarks.report import write_report
+    from benchmarks.run_all import add_training_ratios
+
+    net = "2312-800-10"
+    runs = [_run("snntorch", net, 25, 200.0, 500.0), _run("snntorch", net, 100, 50.0, 1000.0),
+            _run("snntorch", net, 300, 16.0, 2500.0),
+            _run("sp-surrogate", net, 25, 800.0, 400.0), _run("sp-surrogate", net, 100, 200.0, 410.0),
+            _run("sp-surrogate", net, 300, 70.0, 420.0),
+            {"method": "sp-voltage", "network": net, "T": 300, "error": "boom"}]
+    summary = add_training_ratios(runs)
+    assert summary["goal_sp_3x_snntorch_T100"]["ratios"]["sp-surrogate"] == pytest.approx(4.0)
+    assert summary["goal_sp_3x_snntorch_T100"]["met"]
+    assert summary["goal_sp_rss_flat"]["growth"]["sp-surrogate"] == pytest.approx(0.05)
+    meta = {"cpu": "Test CPU", "cpus": 2, "versions": {"python": "3.11", "torch": "2.x"}, "date": "today",
+            "load_avg": [0.5, 0.5, 0.5]}
+    (tmp_path / "bench_training.json").write_text(json.dumps(
+        {"meta": {**meta, "batch": 128, "threads": 2}, "runs": runs, "summary": summary}))
+    lava = {"build_s": 0.3, "compile_s": 0.4, "runtime_start_s": 0.9, "run_s": 27.0, "readback_s": 0.0,
+            "steps": 6003, "per_step_ms": 4.5, "per_sample_ms": 1350.0, "per_sample_total_ms": 1450.0,
+            "spikes_identical_to_fallback": True}
+    (tmp_path / "bench_deploy.json").write_text(json.dumps({
+        "meta": meta, "network": "2312-512-512-10", "T": 300, "n_samples": 20, "input_spikes_per_sample": 3914,
+        "torch": {"float32_per_sample_ms": 480.0},
+        "fallback_float": {"prepare_s": 0.01, "per_sample_ms": 9.0},
+        "fallback_fixed": {"prepare_s": 0.03, "per_sample_ms": 5.4},
+        "lava_float": lava, "lava_fixed": lava,
+        "speedup_vs_lava": {"fallback_fixed_vs_lava_fixed": 250.0, "fallback_float_vs_lava_float": 150.0,
+                            "torch_float32_vs_lava_float": 2.8, "fallback_fixed_vs_lava_fixed_incl_compile": 200.0},
+        "goal_fallback_100x_lava_identical": {"speedup_fixed": 250.0, "identical_fixed": True, "met": True}}))
+    md = write_report(tmp_path, command="spikeprop bench --only training,deploy")
+    assert (tmp_path / "performance.md").read_text() == md
+    assert md.startswith("## Performance")
+    assert "spikeprop bench --only training,deploy" in md
+    assert "800 (4.00x)" in md and "200 (4.00x)" in md  # samples/s with the ratio to snntorch BPTT
+    assert "+5 %" in md and "+400 %" in md  # RSS growth T=25 -> T=300: SP flat, BPTT grows
+    assert "**250x**" in md and "Test CPU" in md and "compile 0.40 s" in md
+    assert md.count("**met**") == 3
+    assert "sp-voltage 2312-800-10 T=300 (boom)" in md
+    pngs = make_plots(tmp_path)
+    assert {p.name for p in pngs} == {"training_speed.png", "training_memory.png", "deploy_time.png"}

@@ -1,0 +1,51 @@
+"""The sparse first layer and the pure rule functions agree with their dense definitions."""
+import torch
+
+from spikeprop.rules.losses import contrastive_loss, l2_loss, similarity
+from spikeprop.rules.sparse import SparseDataset, SparseRows, SparseSpikes, sparse_linear
+from spikeprop.rules.two_compartment import three_factor_dw, three_factor_dw_sparse, update_trace
+
+torch.set_num_threads(1)
+
+
+def test_sparse_linear_matches_dense_forward_and_gradient():
+    x = (torch.rand(30, 50) < 0.1).float()
+    x[3] = 0.0  # an empty row
+    w = torch.randn(7, 50, requires_grad=True)
+    out = sparse_linear(SparseRows.from_dense(x), w)
+    g = torch.randn_like(out)
+    (out * g).sum().backward()
+    assert torch.allclose(out, x @ w.detach().t(), atol=1e-5)
+    assert torch.allclose(w.grad, g.t() @ x, atol=1e-5)
+
+
+def test_sparse_batches_round_trip():
+    frames = (torch.rand(5, 6, 20) < 0.2).to(torch.uint8)  # (N, T, C)
+    ds = SparseDataset.from_frames(frames, torch.arange(5), chunk=2)
+    x, y = ds.batch(torch.tensor([3, 0]))
+    assert torch.equal(x.dense(), frames[[3, 0]].transpose(0, 1).float())
+    assert y.tolist() == [3, 0]
+    win = x.window(2, 5).dense().view(3, 2, 20)
+    assert torch.equal(win, x.dense()[2:5])
+    sub = ds.subset(torch.tensor([4, 1]))
+    both = SparseDataset.concat(sub, ds)
+    assert len(both) == 7 and torch.equal(both.batch(torch.tensor([0]))[0].dense()[:, 0], frames[4].float())
+    assert SparseSpikes.from_dense(x.dense()).dense().equal(x.dense())
+
+
+def test_three_factor_rule_sparse_equals_dense_and_trace():
+    pre = (torch.rand(12, 30) < 0.2).float()
+    err = torch.randn(12, 5)
+    dense = three_factor_dw(pre, err, 0.1)
+    assert torch.allclose(dense, 0.1 * err.t() @ pre / 12)
+    assert torch.allclose(three_factor_dw_sparse(SparseRows.from_dense(pre), err, 0.1), dense, atol=1e-6)
+    assert torch.equal(update_trace(torch.ones(3), torch.tensor([0.0, 1.0, 0.0]), 0.5), torch.tensor([0.5, 1.5, 0.5]))
+
+
+def test_losses_prefer_the_true_class():
+    t = torch.eye(3)
+    h_good, h_bad = torch.eye(3), torch.eye(3)[[1, 2, 0]]
+    y = torch.arange(3)
+    assert contrastive_loss(h_good, t, y) < contrastive_loss(h_bad, t, y)
+    assert l2_loss(h_good, t, y) == 0 and l2_loss(h_bad[:1], t, y[:1]) > 0  # batch of one
+    assert similarity(torch.ones(2, 4, 3), torch.ones(2, 5, 3)).shape == (2, 4, 5)
