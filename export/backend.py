@@ -13,17 +13,20 @@ BACKENDS = ("auto", "lava", "fallback")
 
 def resolve(backend: str, quiet: bool = False) -> str:
     """``auto`` -> ``lava`` or ``fallback``; ``lava`` without lava-nc raises LavaNotInstalledError."""
-    from export.lava import lava_available, require_lava
+    from export.lava import require_lava
 
     if backend not in BACKENDS:
         raise InputError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if backend == "auto":
-        if lava_available():
-            return "lava"
-        if not quiet:
-            print("notice: lava-nc is not installed; running the bit-exact numpy fallback instead "
-                  "(./run install adds Lava)", file=sys.stderr)
-        return "fallback"
+        try:
+            require_lava()
+        except Exception as exc:  # any import failure means: use the fallback, and say why
+            if not quiet:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                print(f"notice: Lava unavailable ({reason}); running the bit-exact numpy "
+                      "fallback instead", file=sys.stderr)
+            return "fallback"
+        return "lava"
     if backend == "lava":
         require_lava()
     return backend

@@ -5,8 +5,10 @@ release declares Requires-Python <3.11); ``./run install`` adds it via tools/ins
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
+import multiprocessing
 
 INSTALL_HINT = "run `./run install` (or `python tools/install_lava.py`) to add it"
 NOT_INSTALLED = f"lava-nc is not installed in this environment; {INSTALL_HINT}"
@@ -23,7 +25,31 @@ _PROBE_MODULES = (
     "lava.magma.compiler.var_model",
     "lava.proc.dense.process",
     "lava.proc.lif.process",
+    # calls multiprocessing.set_start_method("fork") at import time (see _tolerant_start_method)
+    "lava.magma.runtime.message_infrastructure.multiprocessing",
 )
+
+
+@contextlib.contextmanager
+def _tolerant_start_method():
+    """Let Lava's import-time ``set_start_method("fork")`` pass when "fork" is already in force.
+
+    Anything that touched multiprocessing before (a tqdm progress bar creates an mp lock)
+    fixes the start method, and Lava's unforced call then raises "context has already been
+    set" although the method it asks for is the one in use.
+    """
+    original = multiprocessing.set_start_method
+
+    def set_start_method(method, force=False):
+        if not force and multiprocessing.get_start_method(allow_none=True) == method:
+            return
+        original(method, force=force)
+
+    multiprocessing.set_start_method = set_start_method
+    try:
+        yield
+    finally:
+        multiprocessing.set_start_method = original
 
 
 class LavaNotInstalledError(ImportError):
@@ -33,8 +59,9 @@ class LavaNotInstalledError(ImportError):
 def require_lava() -> None:
     """Import Lava's core modules or raise LavaNotInstalledError with a one-line fix."""
     try:
-        for name in _PROBE_MODULES:
-            importlib.import_module(name)
+        with _tolerant_start_method():
+            for name in _PROBE_MODULES:
+                importlib.import_module(name)
     except ImportError as exc:
         missing = getattr(exc, "name", None) or ""
         if missing and missing != "lava" and not missing.startswith("lava."):
