@@ -144,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
             "data": "embedded N-MNIST subset: train 1,000 / test 100 (CV: all 1,100)"}
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "accuracy" if args.tag == "default" else f"accuracy_{args.tag}"
-    (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "methods": table}, indent=2) + "\n")
+    # commands are recorded relative to the checkout (no machine paths in results)
+    text = json.dumps({"meta": meta, "methods": table}, indent=2).replace(str(ROOT) + "/", "")
+    (RESULTS / f"{name}.json").write_text(text + "\n")
     lines = [f"| method | test acc. (mean +- std, {len(args.seeds)} seeds) | min-max |"
              + (f" {args.cv}-fold CV |" if args.cv else "") + " dead hidden (final) | s/epoch (1 thread, shared CPU) |",
              "|---|---|---|" + ("---|" if args.cv else "") + "---|---|"]

@@ -112,7 +112,7 @@ def accuracy(args: argparse.Namespace) -> dict:
     fx = simulate(q, x).counts().argmax(1)
     fl = simulate(net, x)
     res = {
-        "checkpoint": str(args.accuracy), "network": q.summary(), "T": T, "n_samples": int(len(y)),
+        "checkpoint": Path(args.accuracy).name, "network": q.summary(), "T": T, "n_samples": int(len(y)),
         "torch_accuracy": float((ref == y).mean()),
         "fallback_float_accuracy": float((fl.counts().argmax(1) == y).mean()),
         "fallback_float_spikes_identical_to_torch": bool(np.array_equal(fl.spikes, out.numpy() != 0)),
