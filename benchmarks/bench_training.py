@@ -41,7 +41,7 @@ def load_batches(T: int, batch: int, n_batches: int, data: str | None, seed: int
     n = batch * n_batches
     source = "synthetic"
     ds = None
-    for candidate in ([data] if data else [None, "/work/shared/data/nmnist-small"]):
+    for candidate in ([data] if data else [None]):
         try:
             from spikeprop.trainer import load_dataset
             ds = load_dataset("train", T, 300.0, candidate, limit=n)

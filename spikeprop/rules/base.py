@@ -9,7 +9,7 @@ from spikeprop.config import TrainConfig
 from spikeprop.errors import NonFiniteLossError
 from spikeprop.model import SpikingNet
 from spikeprop.rules.signal import TargetSignal
-from spikeprop.rules.sparse import SparseSpikes
+from spikeprop.rules.sparse import SparseSpikes, store_input_major_
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Learner:
     def __init__(self, net: SpikingNet, signal: TargetSignal, cfg: TrainConfig) -> None:
         self.net, self.signal, self.cfg = net, signal, cfg
         self.optimizer: torch.optim.Optimizer | None = None
+        store_input_major_(net.fcs[0].weight)  # the first layer's input is always sparse
 
     def train_batch(self, x: SparseSpikes, y: torch.Tensor) -> BatchResult:  # pragma: no cover
         raise NotImplementedError
@@ -66,7 +67,7 @@ def readout_activity(v_out: torch.Tensor, cfg: TrainConfig, vth: torch.Tensor | 
     """
     if cfg.output == "sp" and cfg.method in ("sp-surrogate", "sp-voltage"):
         from spikeprop.rules.losses import activity
-        return activity(v_out, activity_kind(cfg.method), vth, cfg.slope)
+        return activity(v_out, activity_kind(cfg.method), vth, cfg.slope, cfg.sp_v_floor)
     return v_out
 
 

@@ -52,8 +52,8 @@ class LocalLearner(Learner):
             classes = torch.arange(vt.shape[-2])
             return classifier_loss(vh, y) + classifier_loss(vt, classes)
         vth = self.net.neurons[l].threshold
-        h = activity(vh, self.kind, vth, cfg.slope)
-        t = activity(vt, self.kind, vth, cfg.slope)
+        h = activity(vh, self.kind, vth, cfg.slope, cfg.sp_v_floor)
+        t = activity(vt, self.kind, vth, cfg.slope, cfg.sp_v_floor)
         return sp_layer_loss(h, t, y, cfg.loss, cfg.tau, cfg.similarity)
 
     def window(self, x: SparseSpikes, t0: int, k: int, y: torch.Tensor, states_h: list, states_t: list):

@@ -61,18 +61,34 @@ class SparseRows:
         return out
 
 
+def store_input_major_(weight: torch.Tensor) -> torch.Tensor:
+    """Keep an (N_out, N_in) weight in (N_in, N_out) memory order, in place; returns it.
+
+    ``embedding_bag`` gathers one row per active input, i.e. rows of ``W^T``, and returns
+    the weight gradient in that same order. With the weight stored input-major, neither
+    the forward nor the gradient needs a full transposed copy (two 7 MB copies per update
+    window for a 2312x800 layer, measured at ~18 % of SP training time); the shape, the
+    values, ``state_dict`` and checkpoints are unchanged, only the strides differ.
+    """
+    if weight.dim() == 2 and not weight.t().is_contiguous():
+        weight.data = weight.data.t().contiguous().t()
+    return weight
+
+
 class _SparseLinear(torch.autograd.Function):
     @staticmethod
     def forward(ctx, weight: torch.Tensor, x: SparseRows) -> torch.Tensor:  # type: ignore[override]
         ctx.x = x
-        wt = weight.detach().t().contiguous()  # (N_in, N_out): one row per input channel
+        wt = weight.detach().t().contiguous()  # (N_in, N_out); no copy if stored input-major
         return F.embedding_bag(x.cols, wt, x.row_offsets, mode="sum")
 
     @staticmethod
     def backward(ctx, grad_out: torch.Tensor):  # type: ignore[override]
         x: SparseRows = ctx.x
         g = F.embedding_bag(x.rows_by_col, grad_out.contiguous(), x.col_offsets, mode="sum")
-        return g.t().contiguous(), None
+        # g is (N_in, N_out); its transpose already has an input-major weight's strides, so
+        # autograd accumulates it without a copy (it lays it out like the weight otherwise)
+        return g.t(), None
 
 
 def sparse_linear(x: SparseRows, weight: torch.Tensor) -> torch.Tensor:
@@ -107,8 +123,11 @@ class SparseSpikes:
         """
         _, B, N = self.shape
         if not hasattr(self, "_sorted"):  # once per batch: entries ordered by (t, b, c)
-            key, _ = torch.sort((self.t * B + self.b) * N + self.c)
-            self._sorted = key
+            key = (self.t * B + self.b) * N + self.c
+            if self.shape[0] * B * N < 2**31:  # int32 keys sort about twice as fast
+                key = key.to(torch.int32)
+            key, _ = torch.sort(key)
+            self._sorted = key.long()
             self._t_start = torch.searchsorted(key, torch.arange(self.shape[0] + 1) * (B * N))
         lo, hi = int(self._t_start[t0]), int(self._t_start[t1])
         key = self._sorted[lo:hi] - t0 * B * N

@@ -61,7 +61,10 @@ def test_auto_backend_falls_back_with_one_line_notice(monkeypatch, capsys):
     from export.backend import resolve
     from export.result import InputError
 
-    monkeypatch.setattr(export.lava, "lava_available", lambda: False)
+    def missing() -> None:  # what require_lava does on a machine without lava-nc
+        raise export.lava.LavaNotInstalledError(export.lava._require.NOT_INSTALLED)
+
+    monkeypatch.setattr(export.lava, "require_lava", missing)
     assert resolve("auto") == "fallback"
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "lava-nc is not installed" in err

@@ -2,7 +2,8 @@
 import torch
 
 from spikeprop.rules.losses import contrastive_loss, l2_loss, similarity
-from spikeprop.rules.sparse import SparseDataset, SparseRows, SparseSpikes, sparse_linear
+from spikeprop.rules.sparse import (SparseDataset, SparseRows, SparseSpikes, sparse_linear,
+                                     store_input_major_)
 from spikeprop.rules.two_compartment import three_factor_dw, three_factor_dw_sparse, update_trace
 
 torch.set_num_threads(1)
@@ -17,6 +18,36 @@ def test_sparse_linear_matches_dense_forward_and_gradient():
     (out * g).sum().backward()
     assert torch.allclose(out, x @ w.detach().t(), atol=1e-5)
     assert torch.allclose(w.grad, g.t() @ x, atol=1e-5)
+
+
+def test_input_major_weight_gives_same_values_and_gradients_without_copies():
+    x = (torch.rand(40, 60) < 0.1).float()
+    w = torch.randn(9, 60)
+    g = torch.randn(40, 9)
+    plain = torch.nn.Parameter(w.clone())
+    stored = store_input_major_(torch.nn.Parameter(w.clone()))
+    assert stored.t().is_contiguous() and torch.equal(stored, plain)
+    for p in (plain, stored):
+        (sparse_linear(SparseRows.from_dense(x), p) * g).sum().backward()
+    assert torch.allclose(stored.grad, plain.grad, atol=1e-5)
+    assert stored.grad.stride() == stored.stride()  # accumulated in the weight's own layout
+    opt = torch.optim.Adam([stored], lr=0.1, fused=True)
+    opt.step()
+    assert stored.t().is_contiguous()  # the optimizer keeps the layout
+    assert store_input_major_(stored) is stored
+
+
+def test_cosine_similarity_equals_normalised_dot_product():
+    h = torch.randn(3, 5, 16, requires_grad=True)
+    t = torch.randn(3, 4, 16)
+    t[0, 1] = 0.0  # a silent target row: norm floored, no NaN
+    ref = torch.nn.functional.normalize(h, dim=-1, eps=1e-6) @ torch.nn.functional.normalize(
+        t, dim=-1, eps=1e-6).transpose(-1, -2)
+    got = similarity(h, t, "cosine")
+    assert torch.allclose(got, ref, atol=1e-6) and torch.isfinite(got).all()
+    gh_ref, = torch.autograd.grad(ref.sum(), h)
+    gh, = torch.autograd.grad(got.sum(), h)
+    assert torch.allclose(gh, gh_ref, atol=1e-5)
 
 
 def test_sparse_batches_round_trip():

@@ -1,0 +1,261 @@
+"""The README's Performance section, generated from the benchmark JSON files.
+
+Reads ``bench_training.json``, ``bench_deploy.json``, ``accuracy.json`` (or ``accuracy.md``)
+and ``learning.json`` from a results folder (any may be missing) and writes
+``performance.md`` there: tables with every figure and its ratio to snntorch BPTT / to Lava,
+the goals met or missed, and the command that reproduces them.
+
+    python benchmarks/report.py [RESULTS_DIR]      # default: benchmarks/results
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+METHOD_ORDER = ["sp-voltage", "sp-surrogate", "sp-two-compartment", "bptt", "snntorch"]
+METHOD_LABEL = {"snntorch": "snntorch BPTT (tutorial loop)", "bptt": "BPTT (this project)",
+                "sp-voltage": "SP-voltage", "sp-surrogate": "SP-surrogate",
+                "sp-two-compartment": "SP two-compartment"}
+
+
+def _load(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}" if v < 100 else f"{v:.0f}"
+
+
+def _ok(flag: bool) -> str:
+    return "**met**" if flag else "**missed**"
+
+
+def machine_line(meta: dict) -> str:
+    v = meta.get("versions", {})
+    vers = ", ".join(f"{k} {v[k]}" for k in ("python", "torch", "snntorch", "numpy", "lava-nc") if v.get(k))
+    load = meta.get("load_avg", [None])[0]
+    s = f"{meta.get('cpu', '?')}, {meta.get('cpus', '?')} cores"
+    if meta.get("memory_gb"):
+        s += f", {meta['memory_gb']:.0f} GB"
+    s += f"; {vers}; {meta.get('date', '?')}"
+    if meta.get("git_commit"):
+        s += f", commit {meta['git_commit']}"
+    if load is not None:
+        s += f"; 1-minute load average at start {load:.2f}"
+        w = meta.get("load_wait")
+        if w and not w.get("reached"):
+            s += f" (the machine never went below {w['threshold']} in {w['waited_s'] / 60:.0f} min: " \
+                 "speeds are pessimistic)"
+    return s
+
+
+def training_section(tr: dict, img_prefix: str) -> list[str]:
+    runs = [r for r in tr.get("runs", []) if "error" not in r]
+    failed = [r for r in tr.get("runs", []) if "error" in r]
+    meta = tr.get("meta", {})
+    nets = list(dict.fromkeys(r["network"] for r in tr.get("runs", [])))
+    Ts = sorted({r["T"] for r in tr.get("runs", [])})
+    get = {(r["method"], r["network"], r["T"]): r for r in runs}
+    methods = [m for m in METHOD_ORDER if any(r["method"] == m for r in runs)]
+    lines = ["### Training: speed and memory versus T", "",
+             f"Batch {meta.get('batch', 128)}, {meta.get('threads', 2)} threads, embedded N-MNIST recordings "
+             f"(input density {_density(runs)}); each configuration in its own process; samples/s = "
+             f"{meta.get('speed_statistic', 'median batch')}. In brackets: ratio to the plain snntorch BPTT loop "
+             "at the same T and network." + _load_note(runs, meta), ""]
+    for net in nets:
+        lines += [f"**{net}**, training samples/s", "",
+                  "| method | " + " | ".join(f"T={T}" for T in Ts) + " |",
+                  "|---|" + "---:|" * len(Ts)]
+        for m in methods:
+            cells = []
+            for T in Ts:
+                r = get.get((m, net, T))
+                if not r:
+                    cells.append("-")
+                elif m == "snntorch" or "speed_ratio_vs_snntorch" not in r:
+                    cells.append(_fmt(r["samples_per_s"]))
+                else:
+                    cells.append(f"{_fmt(r['samples_per_s'])} ({r['speed_ratio_vs_snntorch']:.2f}x)")
+            lines.append(f"| {METHOD_LABEL.get(m, m)} | " + " | ".join(cells) + " |")
+        lines += ["", f"**{net}**, peak RSS (MB)", "",
+                  "| method | " + " | ".join(f"T={T}" for T in Ts) + f" | growth T={Ts[0]} -> T={Ts[-1]} |",
+                  "|---|" + "---:|" * (len(Ts) + 1)]
+        for m in methods:
+            cells = [(_fmt(get[(m, net, T)]["peak_rss_mb"]) if (m, net, T) in get else "-") for T in Ts]
+            a, b = get.get((m, net, Ts[0])), get.get((m, net, Ts[-1]))
+            growth = f"{100 * (b['peak_rss_mb'] / a['peak_rss_mb'] - 1):+.0f} %" if a and b and Ts[0] != Ts[-1] else "-"
+            lines.append(f"| {METHOD_LABEL.get(m, m)} | " + " | ".join(cells) + f" | {growth} |")
+        lines.append("")
+    if failed:
+        lines += ["Failed configurations: " + "; ".join(
+            f"{r['method']} {r['network']} T={r['T']} ({r['error']})" for r in failed), ""]
+    lines += [f"![training samples/s versus T]({img_prefix}training_speed.png)",
+              f"![peak RSS versus T]({img_prefix}training_memory.png)", ""]
+    return lines
+
+
+def _load_note(runs: list[dict], meta: dict) -> str:
+    loads = [r[k] for r in runs for k in ("load_avg_1min_start", "load_avg_1min_end") if k in r]
+    if not loads:
+        return ""
+    note = f" 1-minute load average while the configurations ran: {min(loads):.1f}-{max(loads):.1f} on {meta.get('cpus', '?')} cores"
+    rounds = [r.get("rounds", 1) for r in runs]
+    if max(rounds) > 1:
+        note += f"; configurations measured in up to {max(rounds)} rounds, the fastest round kept"
+    if max(loads) > 1.5:
+        note += (" (other jobs shared the machine: absolute speeds are pessimistic, and ratios are only as "
+                 "good as the load was even between the two configurations compared)")
+    return note + "."
+
+
+def _density(runs: list[dict]) -> str:
+    d = sorted({(r["T"], round(100 * r["input_density"], 1)) for r in runs if "input_density" in r})
+    return ", ".join(f"{p} % at T={T}" for T, p in d) or "?"
+
+
+def goals_section(tr: dict | None, dp: dict | None) -> list[str]:
+    lines = ["### Goals", ""]
+    s = (tr or {}).get("summary", {})
+    g = s.get("goal_sp_3x_snntorch_T100")
+    if g:
+        ratios = ", ".join(f"{METHOD_LABEL.get(m, m)} {v:.2f}x" for m, v in g["ratios"].items())
+        lines.append(f"- SP >= 3x snntorch BPTT samples/s at T=100 ({g['network']}): {_ok(g['met'])} ({ratios}).")
+    g = s.get("goal_sp_rss_flat")
+    if g:
+        growth = ", ".join(f"{METHOD_LABEL.get(m, m)} {100 * v:+.0f} %" for m, v in g["growth"].items())
+        bg = g.get("snntorch_growth")
+        lines.append(f"- SP peak RSS flat in T (T=300 within 15 % of T=25, {g['network']}): "
+                     f"{_ok(bool(g['met_by']))}"
+                     + (f" by {', '.join(METHOD_LABEL.get(m, m) for m in g['met_by'])}" if g["met_by"] else "")
+                     + f" ({growth}; snntorch BPTT "
+                     + (f"{100 * bg:+.0f} %" if bg is not None else "n/a") + ").")
+    g = (dp or {}).get("goal_fallback_100x_lava_identical")
+    if g:
+        lines.append(f"- Fallback >= 100x faster than Lava with identical spikes (fixed point): {_ok(g['met'])} "
+                     f"({g['speedup_fixed']:.0f}x, spikes identical in every layer: {g['identical_fixed']}).")
+    return lines + [""] if len(lines) > 2 else []
+
+
+def deploy_section(dp: dict, img_prefix: str) -> list[str]:
+    if "error" in dp:
+        return ["### Deployment", "", f"Deploy benchmark failed: {dp['error']}", ""]
+    n = dp["n_samples"]
+    lines = ["### Deployment: time per sample", "",
+             f"{dp['network']} LIF ({dp.get('model', 'seeded random weights')}), T={dp['T']}, {n} N-MNIST test "
+             f"samples ({dp['input_spikes_per_sample']:.0f} input spikes each), {dp.get('threads', 2)} threads; "
+             "Lava: samples back to back in one run, compile/start-up reported apart.", "",
+             "| backend | ms per sample | speed-up vs Lava (same precision) | spikes identical to Lava |",
+             "|---|---:|---:|---|"]
+    sp = dp.get("speedup_vs_lava", {})
+    t = dp["torch"]["float32_per_sample_ms"]
+    lines.append(f"| torch inference (float32) | {_fmt(t)} | "
+                 + (f"{sp['torch_float32_vs_lava_float']:.1f}x vs Lava float |" if "torch_float32_vs_lava_float" in sp else "- |")
+                 + " (float model) |")
+    for prec in ("float", "fixed"):
+        fb, lv = dp.get(f"fallback_{prec}"), dp.get(f"lava_{prec}")
+        if fb:
+            ratio = sp.get(f"fallback_{prec}_vs_lava_{prec}")
+            same = lv.get("spikes_identical_to_fallback") if lv else None
+            lines.append(f"| numpy fallback, {prec} | {_fmt(fb['per_sample_ms'])} | "
+                         + (f"**{ratio:.0f}x**" if ratio else "-") + f" | {same if same is not None else '-'} |")
+    for prec in ("float", "fixed"):
+        lv = dp.get(f"lava_{prec}")
+        if lv:
+            lines.append(f"| Lava (Loihi2SimCfg), {prec} | {_fmt(lv['per_sample_ms'])} | 1x | - |")
+    compile_rows = [(p, dp[f"lava_{p}"]) for p in ("float", "fixed") if dp.get(f"lava_{p}")]
+    if compile_rows:
+        lines += ["", "Lava one-off costs per run: " + "; ".join(
+            f"{p}: build {lv['build_s']:.2f} s, compile {lv['compile_s']:.2f} s, runtime start "
+            f"{lv['runtime_start_s']:.2f} s ({lv['per_step_ms']:.2f} ms per time step)" for p, lv in compile_rows)
+            + ". Fallback one-off cost (prepare): " + ", ".join(
+            f"{p} {1e3 * dp[f'fallback_{p}']['prepare_s']:.0f} ms" for p in ("float", "fixed")
+            if dp.get(f"fallback_{p}")) + "."]
+        inc = sp.get("fallback_fixed_vs_lava_fixed_incl_compile")
+        if inc:
+            lines.append(f"Including those one-off costs the fixed-point fallback is {inc:.0f}x faster per sample.")
+    elif dp.get("lava_note"):
+        lines += ["", dp["lava_note"] + "."]
+    lines += ["", f"![deployment time per sample]({img_prefix}deploy_time.png)", ""]
+    return lines
+
+
+def accuracy_section(results: Path) -> list[str]:
+    md = results / "accuracy.md"
+    acc = _load(results / "accuracy.json")
+    if not md.exists() and not acc:
+        return []
+    lines = ["### Accuracy on the embedded N-MNIST subset", ""]
+    if acc and "meta" in acc:
+        m = acc["meta"]
+        quick = m.get("epochs") == 2 and len(m.get("seeds", [])) == 1
+        cv = next((r["cv"]["k"] for r in acc.get("methods", {}).values() if "cv" in r), None)
+        cmd = "python benchmarks/accuracy_table.py" + (" --quick" if quick else "") + (f" --cv {cv}" if cv else "")
+        lines += [f"Train on 1,000, test on 100 recordings, {m.get('epochs')} epochs, seeds "
+                  f"{', '.join(map(str, m.get('seeds', [])))} ({m.get('when', '')}); produced by "
+                  f"`{cmd}` (`spikeprop bench --only accuracy{' --quick' if quick else ''}` reruns it "
+                  "when its JSON is missing, else reuses it).", ""]
+    if md.exists():
+        lines += md.read_text().strip().splitlines()
+    else:
+        lines += ["| method | test acc. (mean +- std) |", "|---|---|"]
+        for name, r in acc.get("methods", {}).items():
+            a = r["test_acc"]
+            lines.append(f"| {name} | {100 * a['mean']:.1f} +- {100 * a['std']:.1f} |")
+    return lines + [""]
+
+
+def learning_section(lr: dict) -> list[str]:
+    rows = lr.get("results", [])
+    if not rows:
+        return []
+    lines = ["### On-chip-style learning: fallback vs Lava (fixed point)", "",
+             f"{lr.get('samples')} samples x T={lr.get('T')} learning steps.", "",
+             "| network | fallback steps/s | Lava steps/s | speed-up | weights bit-exact |", "|---|---:|---:|---:|---|"]
+    for r in rows:
+        lv = r.get("lava_steps_per_s")
+        sp = r.get("speedup_fallback_vs_lava_run")
+        lines.append(f"| {r['network']} {'-'.join(map(str, r['sizes']))} | {_fmt(r['fallback_steps_per_s'])} | "
+                     f"{_fmt(lv) if lv else '-'} | {f'{sp:.0f}x' if sp else '-'} | {r.get('weights_bit_exact', '-')} |")
+    return lines + [""]
+
+
+def render(results: str | Path, command: str = "spikeprop bench --only training,deploy") -> str:
+    d = Path(results)
+    tr, dp, lr = _load(d / "bench_training.json"), _load(d / "bench_deploy.json"), _load(d / "learning.json")
+    try:
+        rel = os.path.relpath(d.resolve(), ROOT)
+        img_prefix = "" if rel.startswith("..") else rel.rstrip("/") + "/"
+    except ValueError:
+        img_prefix = ""
+    meta = (tr or dp or {}).get("meta", {})
+    lines = ["## Performance", "",
+             "Generated by `benchmarks/report.py` from the JSON files in "
+             f"`{img_prefix or './'}`. Reproduce (from a source checkout, ~15 min on 2 cores):", "",
+             f"    {command}", ""]
+    if meta:
+        lines += [f"Machine: {machine_line(meta)}.", ""]
+    lines += goals_section(tr, dp)
+    if tr:
+        lines += training_section(tr, img_prefix)
+    if dp:
+        lines += deploy_section(dp, img_prefix)
+    lines += accuracy_section(d)
+    if lr:
+        lines += learning_section(lr)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_report(results: str | Path, command: str = "spikeprop bench --only training,deploy") -> str:
+    md = render(results, command)
+    (Path(results) / "performance.md").write_text(md)
+    return md
+
+
+if __name__ == "__main__":
+    print(write_report(sys.argv[1] if len(sys.argv) > 1 else ROOT / "benchmarks" / "results"))

@@ -1,0 +1,484 @@
+"""All benchmarks side by side in one run: what ``spikeprop bench`` runs (from a source checkout).
+
+Parts (``--only`` picks some):
+
+- ``training``: samples/s and peak RSS of SP-voltage, SP-surrogate, two-compartment SP, this
+  project's BPTT and a plain snntorch BPTT loop (as its tutorials write it), for T in
+  {25, 100, 300}, networks 2312-800-10 and 2312-512-512-10, batch 128, 2 threads. Every
+  configuration runs in its own process (its ``ru_maxrss`` is its own peak RSS); one warm-up
+  batch is skipped, then a few batches are timed. -> ``bench_training.json``
+- ``deploy``: time per sample of torch inference, the numpy fallback (float, fixed) and Lava
+  (float, fixed) on 2312-512-512-10, T=300, 20 N-MNIST test samples; Lava's build/compile
+  time apart; identical spikes checked layer by layer. -> ``bench_deploy.json``
+- ``accuracy``: the embedded-subset accuracy table (``benchmarks/accuracy_table.py``); reused
+  when ``accuracy.json`` already exists (``--rerun-accuracy`` to redo it). -> ``accuracy.json``
+- ``learning``: on-chip-style learning, fallback vs Lava (``benchmarks/bench_learning.py``).
+
+Then PNG plots (``benchmarks/plots.py``) and the README Performance section
+(``benchmarks/report.py`` -> ``performance.md``).
+
+    python benchmarks/run_all.py --quick                   # a few minutes, -> benchmarks/results/quick
+    python benchmarks/run_all.py --only training,deploy    # the full speed/memory figures
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+PARTS = ("training", "deploy", "accuracy", "learning")
+METHODS = ("sp-voltage", "sp-surrogate", "sp-two-compartment", "bptt", "snntorch")
+NETWORKS = ("2312-800-10", "2312-512-512-10")
+REFERENCE = "snntorch"
+
+
+# ------------------------------------------------------------------ environment
+def machine_info() -> dict:
+    from importlib import metadata
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for pkg in ("torch", "snntorch", "numpy", "lava-nc", "lava-dl"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    versions["python"] = platform.python_version()
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True).stdout.strip() or None
+    except OSError:
+        commit = None
+    try:
+        mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        mem_gb = None
+    return {"cpu": cpu, "cpus": os.cpu_count(), "memory_gb": mem_gb, "os": platform.platform(),
+            "versions": versions, "git_commit": commit, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "load_avg": list(os.getloadavg())}
+
+
+def wait_for_load(threshold: float, max_wait_s: float, poll_s: float = 30.0) -> dict:
+    """Wait until the 1-minute load average is below ``threshold`` (at most ``max_wait_s``)."""
+    start = time.time()
+    samples = []
+    while True:
+        load = os.getloadavg()[0]
+        samples.append(round(load, 2))
+        if load < threshold:
+            return {"threshold": threshold, "reached": True, "waited_s": time.time() - start, "load_1min": load}
+        if time.time() - start + poll_s > max_wait_s:
+            return {"threshold": threshold, "reached": False, "waited_s": time.time() - start, "load_1min": load,
+                    "samples": samples}
+        print(f"load average {load:.2f} >= {threshold}: waiting ({time.time() - start:.0f} s so far)", flush=True)
+        time.sleep(poll_s)
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # no spinning threads on a shared machine
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _child(flag: str, spec: dict, timeout: float | None = None) -> dict:
+    try:
+        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), flag, json.dumps(spec)],
+                              capture_output=True, text=True, env=_env(), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {**spec, "error": f"timed out after {timeout} s"}
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()
+        return {**spec, "error": tail[-1] if tail else f"exit code {proc.returncode}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ training (child side)
+def training_child(spec: dict) -> dict:
+    import torch
+
+    from benchmarks.bench_training import load_batches
+
+    torch.set_num_threads(spec["threads"])
+    torch.manual_seed(0)
+    sizes = [int(s) for s in spec["network"].split("-")]
+    batches, source, density = load_batches(spec["T"], spec["batch"], spec["batches"] + 1, spec.get("data"), 0)
+    if spec["method"] == "snntorch":
+        from spikeprop.rules.snntorch_reference import TutorialNet, train_step
+
+        net = TutorialNet(sizes)
+        opt = torch.optim.Adam(net.parameters(), lr=5e-4)
+
+        def prepare(xy):  # a tutorial's DataLoader hands out dense float frames (not timed)
+            return xy[0].dense(), xy[1]
+
+        def run(xy):
+            return train_step(net, opt, *xy)
+    else:
+        from spikeprop.config import TrainConfig
+        from spikeprop.model import NetConfig
+        from spikeprop.rules import make_learner
+        from spikeprop.trainer import build
+
+        cfg = TrainConfig(method=spec["method"], T=spec["T"], batch_size=spec["batch"])
+        net, signal = build(NetConfig(sizes=sizes), cfg)
+        learner = make_learner(net, signal, cfg)
+
+        def prepare(xy):
+            return xy
+
+        def run(xy):
+            return learner.train_batch(*xy)
+    rss_setup = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    times = []
+    for i, xy in enumerate(batches):
+        item = prepare(xy)
+        start = time.perf_counter()
+        run(item)
+        if i > 0:  # batch 0 is the warm-up
+            times.append(time.perf_counter() - start)
+        del item
+        if times and sum(times) > spec.get("max_timed_s", 1e9):
+            break  # slow configuration: the batches timed so far are enough
+    med = statistics.median(times)
+    return {**spec, "sizes": sizes, "timed_batches": len(times), "samples_per_s": spec["batch"] / med,
+            "samples_per_s_best": spec["batch"] / min(times),
+            "batch_seconds": times, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "rss_before_training_mb": rss_setup, "data": source, "input_density": float(density),
+            "load_avg_1min_end": os.getloadavg()[0]}
+
+
+def training_plan(quick: bool, threads: int, batch: int, data: str | None, Ts=None, nets=None,
+                  methods=None) -> list[dict]:
+    Ts = Ts or ((25, 100) if quick else (25, 100, 300))
+    nets = nets or (NETWORKS[:1] if quick else NETWORKS)
+    plan = []
+    for net in nets:
+        for T in Ts:
+            for m in (methods or METHODS):
+                nb = 1 if quick else (3 if T <= 100 else 2)
+                plan.append({"method": m, "network": net, "T": T, "batch": batch, "threads": threads,
+                             "batches": nb, "max_timed_s": 40.0, "data": data})
+    return plan
+
+
+def add_training_ratios(runs: list[dict]) -> dict:
+    ok = [r for r in runs if "error" not in r]
+    get = {(r["method"], r["network"], r["T"]): r for r in ok}
+    for r in ok:
+        ref = get.get((REFERENCE, r["network"], r["T"]))
+        if ref:
+            r["speed_ratio_vs_snntorch"] = r["samples_per_s"] / ref["samples_per_s"]
+            r["rss_ratio_vs_snntorch"] = r["peak_rss_mb"] / ref["peak_rss_mb"]
+    summary: dict = {"rss_growth_T25_to_T300": {}, "speed_ratio_vs_snntorch": {}}
+    for m in METHODS:
+        for net in NETWORKS:
+            a, b = get.get((m, net, 25)), get.get((m, net, 300))
+            if a and b:
+                summary["rss_growth_T25_to_T300"][f"{m} {net}"] = b["peak_rss_mb"] / a["peak_rss_mb"] - 1
+            for T in (25, 100, 300):
+                r = get.get((m, net, T))
+                if r and "speed_ratio_vs_snntorch" in r and m != REFERENCE:
+                    summary["speed_ratio_vs_snntorch"][f"{m} {net} T={T}"] = r["speed_ratio_vs_snntorch"]
+    sp = ("sp-voltage", "sp-surrogate", "sp-two-compartment")
+    main_net = NETWORKS[0]
+    at100 = {m: get[(m, main_net, 100)]["speed_ratio_vs_snntorch"] for m in sp
+             if (m, main_net, 100) in get and "speed_ratio_vs_snntorch" in get[(m, main_net, 100)]}
+    if at100:
+        best = max(at100, key=at100.get)
+        summary["goal_sp_3x_snntorch_T100"] = {"network": main_net, "ratios": at100, "best": best,
+                                               "met": at100[best] >= 3.0}
+    growth = {m: summary["rss_growth_T25_to_T300"].get(f"{m} {main_net}") for m in sp}
+    growth = {m: g for m, g in growth.items() if g is not None}
+    if growth:
+        bg = summary["rss_growth_T25_to_T300"].get(f"{REFERENCE} {main_net}")
+        summary["goal_sp_rss_flat"] = {"network": main_net, "growth": growth, "snntorch_growth": bg,
+                                       "met_by": [m for m, g in growth.items() if g <= 0.15],
+                                       "met": all(g <= 0.15 for g in growth.values())}
+    return summary
+
+
+# ------------------------------------------------------------------ deploy (child side)
+def deploy_child(spec: dict) -> dict:
+    import numpy as np
+    import torch
+
+    from benchmarks.bench_deploy import bench_model, timed, torch_time
+    from benchmarks.nmnist_subset import load_split
+    from export.fallback import prepare, simulate
+    from export.from_torch import from_torch
+    from export.lava import lava_available
+    from export.quantize import quantize
+
+    torch.set_num_threads(spec["threads"])
+    T, n, reps = spec["T"], spec["n_samples"], spec["repeats"]
+    x = load_split("test", T)[0][:, :n]
+    sizes = [int(s) for s in spec["network"].split("-")]
+    model = bench_model(sizes, spec["gain"], spec["seed"])
+    net_float = from_torch(model)
+    net_fixed, _ = quantize(net_float)
+    res: dict = {"network": spec["network"], "T": T, "n_samples": n, "threads": spec["threads"],
+                 "input_spikes_per_sample": float(x.sum() / n), "repeats": reps}
+    res["torch"] = {"float32_per_sample_ms": 1e3 * torch_time(model, x.astype(np.float32), torch.float32, reps) / n}
+    fb = {}
+    for prec, net in (("float", net_float), ("fixed", net_fixed)):
+        prep_t, prepared = timed(lambda: prepare(net), 1)
+        t, out = timed(lambda: simulate(prepared, x), reps)
+        fb[prec] = out
+        res[f"fallback_{prec}"] = {"prepare_s": prep_t, "per_sample_ms": 1e3 * t / n,
+                                   "spikes_per_sample": [float(l["s"].sum() / n) for l in out.layers]}
+    if spec.get("no_lava") or not lava_available():
+        res["lava_note"] = "Lava not run (" + ("--no-lava" if spec.get("no_lava") else "lava-nc not installed") + ")"
+        return res
+    from export.lava.build import run_lava
+
+    for prec, net in (("float", net_float), ("fixed", net_fixed)):
+        t0 = time.perf_counter()
+        lv = run_lava(net, x, layer_spikes=True)
+        wall = time.perf_counter() - t0
+        tm = lv.timing
+        res[f"lava_{prec}"] = {
+            "build_s": tm["build_s"], "compile_s": tm["compile_s"], "runtime_start_s": tm["runtime_start_s"],
+            "run_s": tm["run_s"], "readback_s": tm["readback_s"], "steps": int(tm["steps"]),
+            "per_step_ms": 1e3 * tm["per_step_s"], "per_sample_ms": 1e3 * tm["run_s"] / n,
+            "per_sample_total_ms": 1e3 * wall / n, "wall_s": wall,
+        }
+        same = [bool(np.array_equal(a["s"], b["s"])) for a, b in zip(lv.layers, fb[prec].layers)]
+        res[f"lava_{prec}"]["spikes_identical_to_fallback"] = all(same)
+        res[f"lava_{prec}"]["spikes_identical_per_layer"] = same
+        if not all(same):
+            res[f"lava_{prec}"]["spike_mismatch_fraction"] = [
+                float((a["s"] != b["s"]).mean()) for a, b in zip(lv.layers, fb[prec].layers)]
+    ratios = {}
+    for prec in ("float", "fixed"):
+        lv = res[f"lava_{prec}"]["per_sample_ms"]
+        ratios[f"fallback_{prec}_vs_lava_{prec}"] = lv / res[f"fallback_{prec}"]["per_sample_ms"]
+        ratios[f"torch_float32_vs_lava_{prec}"] = lv / res["torch"]["float32_per_sample_ms"]
+        ratios[f"fallback_{prec}_vs_lava_{prec}_incl_compile"] = res[f"lava_{prec}"]["per_sample_total_ms"] / (
+            res[f"fallback_{prec}"]["per_sample_ms"] + 1e3 * res[f"fallback_{prec}"]["prepare_s"] / n)
+    res["speedup_vs_lava"] = ratios
+    res["goal_fallback_100x_lava_identical"] = {
+        "speedup_fixed": ratios["fallback_fixed_vs_lava_fixed"],
+        "identical_fixed": res["lava_fixed"]["spikes_identical_to_fallback"],
+        "met": ratios["fallback_fixed_vs_lava_fixed"] >= 100 and res["lava_fixed"]["spikes_identical_to_fallback"]}
+    return res
+
+
+# ------------------------------------------------------------------ parent side
+def _progress(items, desc):
+    try:
+        from tqdm import tqdm
+    except ImportError:  # tqdm is a dependency of the package; plain loop if it is missing
+        return items
+    return tqdm(items, desc=desc, unit="config", dynamic_ncols=True)
+
+
+def _split(text: str | None, conv=str) -> list | None:
+    return [conv(v.strip()) for v in text.split(",") if v.strip()] if text else None
+
+
+def merge_runs(old: list[dict], new: list[dict]) -> list[dict]:
+    """Keep, per (method, network, T), the least disturbed (fastest) measurement; count rounds."""
+    key = lambda r: (r.get("method"), r.get("network"), r.get("T"))  # noqa: E731
+    merged = {key(r): r for r in old}
+    for r in new:
+        k = key(r)
+        prev = merged.get(k)
+        if prev is None or "error" in prev:
+            merged[k] = r
+            continue
+        if "error" in r:
+            continue
+        speeds = prev.get("samples_per_s_rounds", [prev["samples_per_s"]]) + [r["samples_per_s"]]
+        keep = r if r["samples_per_s"] > prev["samples_per_s"] else prev
+        keep = {**keep, "samples_per_s_rounds": speeds, "rounds": len(speeds),
+                "peak_rss_mb_rounds": prev.get("peak_rss_mb_rounds", [prev["peak_rss_mb"]]) + [r["peak_rss_mb"]]}
+        merged[k] = keep
+    order = {(m, n, T): i for i, (n, T, m) in enumerate((n, T, m) for n in NETWORKS for T in (25, 100, 300)
+                                                         for m in METHODS)}
+    return sorted(merged.values(), key=lambda r: order.get(key(r), 10**6))
+
+
+def run_training(args, out: Path, meta: dict) -> dict:
+    plan = training_plan(args.quick, args.threads, args.batch, args.data, _split(args.T, int),
+                         _split(args.networks), _split(args.methods))
+    runs = []
+    bar = _progress(plan, "training")
+    for spec in bar:
+        if hasattr(bar, "set_postfix_str"):
+            bar.set_postfix_str(f"{spec['method']} {spec['network']} T={spec['T']}")
+        r = _child("--training-child", {**spec, "load_avg_1min_start": os.getloadavg()[0]}, timeout=1800)
+        runs.append(r)
+        msg = (f"FAILED: {r['error']}" if "error" in r else
+               f"{r['samples_per_s']:8.1f} samples/s  peak RSS {r['peak_rss_mb']:6.0f} MB")
+        (bar.write if hasattr(bar, "write") else print)(
+            f"{spec['method']:>18s} {spec['network']:>16s} T={spec['T']:<4d} {msg}")
+    res = {"meta": {**meta, "part": "training", "quick": args.quick, "batch": args.batch, "threads": args.threads,
+                    "speed_statistic": "median of the timed batches (one warm-up batch skipped)",
+                    "memory_statistic": "ru_maxrss of the configuration's own process (data included)",
+                    "reference": "snntorch (plain snntorch BPTT loop, spikeprop.rules.snntorch_reference)"},
+           "runs": runs}
+    prev_file = out / "bench_training.json"
+    if args.merge and prev_file.exists():
+        prev = json.loads(prev_file.read_text())
+        res["runs"] = runs = merge_runs(prev.get("runs", []), runs)
+        res["meta"] = {**prev.get("meta", {}), "merged_rounds": prev.get("meta", {}).get("merged_rounds", [])
+                       + [{"date": meta["date"], "load_avg": meta["load_avg"], "load_wait": meta.get("load_wait"),
+                           "plan": [f"{s['method']} {s['network']} T={s['T']}" for s in plan]}]}
+        res["meta"]["speed_statistic"] = ("median of the timed batches (one warm-up batch skipped); "
+                                          "fastest of the rounds where a configuration was measured again")
+    res["summary"] = add_training_ratios(runs)
+    res["meta"]["load_avg_end"] = list(os.getloadavg())
+    (out / "bench_training.json").write_text(json.dumps(res, indent=2) + "\n")
+    return res
+
+
+def run_deploy(args, out: Path, meta: dict) -> dict:
+    spec = {"network": "2312-512-512-10", "T": 100 if args.quick else 300, "n_samples": 5 if args.quick else 20,
+            "repeats": 2 if args.quick else 3, "threads": args.threads, "gain": 3.0, "seed": 0,
+            "no_lava": args.no_lava}
+    for _ in _progress([spec], "deploy"):
+        r = _child("--deploy-child", spec, timeout=3600)
+    res = {"meta": {**meta, "part": "deploy", "quick": args.quick,
+                    "model": "seeded random LIF weights (init gain 3.0, active network), quantised for fixed point",
+                    "load_avg_end": list(os.getloadavg())}, **r}
+    (out / "bench_deploy.json").write_text(json.dumps(res, indent=2) + "\n")
+    if "error" in r:
+        print(f"deploy FAILED: {r['error']}")
+    return res
+
+
+def run_script(cmd: list[str]) -> int:
+    print("$ " + " ".join(cmd), flush=True)
+    return subprocess.run([sys.executable] + cmd, env=_env(), cwd=ROOT).returncode
+
+
+def run_accuracy(args, out: Path) -> None:
+    name = "accuracy_quick.json" if args.quick else "accuracy.json"
+    if (RESULTS / name).exists() and not args.rerun_accuracy:
+        print(f"accuracy: reusing {RESULTS / name} (--rerun-accuracy to redo it)")
+    else:
+        cmd = [str(ROOT / "benchmarks" / "accuracy_table.py")] + (["--quick", "--tag", "quick"] if args.quick else [])
+        if run_script(cmd) != 0:
+            print("accuracy table FAILED")
+            return
+    for suffix in (".json", ".md"):
+        src = RESULTS / name.replace(".json", suffix)
+        dst = out / ("accuracy" + suffix)
+        if src.exists() and src.resolve() != dst.resolve():
+            shutil.copyfile(src, dst)
+
+
+def run_learning(args, out: Path) -> None:
+    cmd = [str(ROOT / "benchmarks" / "bench_learning.py"), "--out", str(out / "learning.json")]
+    if args.quick:
+        cmd += ["--samples", "1", "--T", "30"]
+    if run_script(cmd) != 0:
+        print("learning benchmark FAILED")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quick", action="store_true",
+                   help="short version: T in {25,100}, 2312-800-10 only, 1 timed batch; deploy T=100, "
+                        "5 samples; quick accuracy table; writes to benchmarks/results/quick unless --out is given")
+    p.add_argument("--only", default=",".join(PARTS), metavar="PARTS",
+                   help=f"comma-separated subset of {','.join(PARTS)} (default: all)")
+    p.add_argument("--out", default=None, help="results folder (default: benchmarks/results)")
+    p.add_argument("--threads", type=int, default=2, help="torch threads per configuration (default: 2)")
+    p.add_argument("--batch", type=int, default=128, help="training batch size (default: 128)")
+    p.add_argument("--data", default=None, help="N-MNIST folder (default: the embedded subset)")
+    p.add_argument("--no-lava", action="store_true", help="skip the Lava runs of the deploy part")
+    p.add_argument("--rerun-accuracy", action="store_true",
+                   help="rerun the accuracy table even if accuracy.json exists (it takes ~20 min)")
+    p.add_argument("--wait-load", type=float, default=0.0, metavar="LOAD",
+                   help="before measuring, wait until the 1-minute load average is below LOAD "
+                        "(polled every 30 s, at most --max-wait s; the load is recorded either way)")
+    p.add_argument("--max-wait", type=float, default=1500.0, metavar="SECONDS")
+    p.add_argument("--T", default=None, metavar="LIST", help="training: time steps (default 25,100,300)")
+    p.add_argument("--networks", default=None, metavar="LIST",
+                   help=f"training: networks (default {','.join(NETWORKS)})")
+    p.add_argument("--methods", default=None, metavar="LIST", help=f"training: methods (default {','.join(METHODS)})")
+    p.add_argument("--merge", action="store_true",
+                   help="training: merge into an existing bench_training.json, keeping the fastest "
+                        "measurement per configuration (re-measure configurations disturbed by other load)")
+    p.add_argument("--no-plots", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    parts = [s.strip() for s in args.only.split(",") if s.strip()]
+    bad = [s for s in parts if s not in PARTS]
+    if bad:
+        raise SystemExit(f"--only: unknown part(s) {', '.join(bad)}; choose from {', '.join(PARTS)}")
+    out = Path(args.out) if args.out else (RESULTS / "quick" if args.quick else RESULTS)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = machine_info()
+    if args.wait_load > 0 and any(p in parts for p in ("training", "deploy")):
+        meta["load_wait"] = wait_for_load(args.wait_load, args.max_wait)
+        meta["load_avg"] = list(os.getloadavg())
+        if not meta["load_wait"]["reached"]:
+            print(f"load average still {meta['load_wait']['load_1min']:.2f} after {args.max_wait:.0f} s: "
+                  "measuring anyway (recorded in the JSON)")
+    t0 = time.time()
+    if "training" in parts:
+        run_training(args, out, meta)
+    if "deploy" in parts:
+        run_deploy(args, out, meta)
+    if "accuracy" in parts:
+        run_accuracy(args, out)
+    elif not (out / "accuracy.json").exists() and (RESULTS / "accuracy.json").exists() and not args.quick:
+        shutil.copyfile(RESULTS / "accuracy.json", out / "accuracy.json")
+    if "learning" in parts:
+        run_learning(args, out)
+    from benchmarks import plots, report
+
+    if not args.no_plots:
+        for f in plots.make_plots(out):
+            print(f"plot: {f}")
+    md = report.write_report(out, command=reproduce_command(args, parts))
+    print(md)
+    print(f"wrote {out / 'performance.md'} ({time.time() - t0:.0f} s)")
+    return 0
+
+
+def reproduce_command(args, parts: list[str]) -> str:
+    cmd = "spikeprop bench"
+    if args.quick:
+        cmd += " --quick"
+    if set(parts) != set(PARTS):
+        cmd += " --only " + ",".join(parts)
+    return cmd
+
+
+def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] in ("--training-child", "--deploy-child"):
+        sys.path.insert(0, str(ROOT))
+        fn = training_child if argv[0] == "--training-child" else deploy_child
+        print(json.dumps(fn(json.loads(argv[1]))))
+        return 0
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(p)
+    return run(p.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
