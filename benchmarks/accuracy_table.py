@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--quick", action="store_true", help="1 seed, 2 epochs")
     p.add_argument("--tag", default="default", help="sub-folder of benchmarks/results/accuracy_runs")
+    p.add_argument("--merge", action="store_true",
+                   help="replace only the rows of --methods in an existing table (same epochs and "
+                        "seeds), keeping the others; each row records when it was measured")
     p.add_argument("--extra", default="", help="extra options for every `spikeprop train`, quoted")
     p.add_argument("--keep-checkpoints", action="store_true",
                    help="keep best.pt/last.pt of finished runs (default: delete, ~40 MB per run)")
@@ -135,15 +138,30 @@ def main(argv: list[str] | None = None) -> int:
             "train_s_per_epoch": statistics.mean(r["train_time_s"] for _, r, _ in recs),
             "commands": [" ".join(c) for _, _, c in recs],
         }
+    now = time.strftime("%Y-%m-%d %H:%M:%S")
     for m, res, cmd in cvs:
         if res is not None and m in table:
             table[m]["cv"] = {"k": res["k"], "mean": res["mean"], "std": res["std"],
                               "folds": res["fold_acc"], "command": " ".join(cmd)}
-    meta = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "epochs": args.epochs, "seeds": args.seeds,
+    for r in table.values():
+        r["measured"] = now
+    meta = {"when": now, "epochs": args.epochs, "seeds": args.seeds,
             "extra": args.extra, "threads_per_run": args.threads,
             "data": "embedded N-MNIST subset: train 1,000 / test 100 (CV: all 1,100)"}
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "accuracy" if args.tag == "default" else f"accuracy_{args.tag}"
+    if args.merge and (RESULTS / f"{name}.json").exists():
+        old = json.loads((RESULTS / f"{name}.json").read_text())
+        om = old.get("meta", {})
+        if (om.get("epochs"), om.get("seeds"), om.get("extra", "")) != (args.epochs, args.seeds, args.extra):
+            raise SystemExit(f"--merge: {name}.json was measured with epochs={om.get('epochs')}, "
+                             f"seeds={om.get('seeds')}, extra={om.get('extra')!r}; rerun with the same settings")
+        merged = {}
+        for m, r in old.get("methods", {}).items():
+            merged[m] = table.get(m, dict(r, measured=r.get("measured", om.get("when", "?"))))
+        merged.update({m: r for m, r in table.items() if m not in merged})
+        table = merged
+        args.cv = args.cv or next((r["cv"]["k"] for r in table.values() if "cv" in r), 0)
     # commands are recorded relative to the checkout (no machine paths in results)
     text = json.dumps({"meta": meta, "methods": table}, indent=2).replace(str(ROOT) + "/", "")
     (RESULTS / f"{name}.json").write_text(text + "\n")

@@ -14,6 +14,8 @@ from typing import Callable
 import torch
 from snntorch import surrogate as _sn
 
+from neurons.functional.spike import heaviside
+
 SpikeFn = Callable[[torch.Tensor], torch.Tensor]
 
 
@@ -64,3 +66,14 @@ def spike_fn(name: str = DEFAULT_SURROGATE, **kwargs: float) -> SpikeFn:
         ) from None
     fn = factory(**kwargs)
     return fn if name == "heaviside" else _dtype_preserving(fn)
+
+
+def spike_for_step(fn: SpikeFn) -> SpikeFn:
+    """``fn`` while autograd is recording, else the plain Heaviside.
+
+    Every spike function here has the Heaviside forward (``x > 0``; tested), so without a
+    graph (inference, and SP's neuron stepping, whose learning signal never passes the
+    spike) the surrogate's autograd wrapper is pure per-step overhead.
+    """
+    return fn if torch.is_grad_enabled() else heaviside
+

@@ -6,7 +6,7 @@ from torch import nn
 
 from neurons.functional.cuba_lif import CubaLIFParams, CubaLIFState, cuba_lif_step
 from neurons.modules.base import check_input, run_sequence
-from neurons.surrogate import DEFAULT_SURROGATE, spike_fn
+from neurons.surrogate import DEFAULT_SURROGATE, spike_fn, spike_for_step
 
 
 def check_decay(name: str, value: float) -> float:
@@ -49,7 +49,7 @@ class CubaLIF(nn.Module):
         check_input("CubaLIF", x, None if state is None else state.v)
         if state is None:
             state = self.initial_state(x)
-        return cuba_lif_step(x, state, self.params, self.spike_grad)
+        return cuba_lif_step(x, state, self.params, spike_for_step(self.spike_grad))
 
     def sequence(self, x_seq: torch.Tensor, state: CubaLIFState | None = None):
         return run_sequence(self.forward, x_seq, state)

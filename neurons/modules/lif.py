@@ -11,7 +11,7 @@ import torch
 
 from neurons.functional.lif import LIFParams, LIFState, lif_step
 from neurons.modules.base import check_input, run_sequence
-from neurons.surrogate import DEFAULT_SURROGATE, spike_fn
+from neurons.surrogate import DEFAULT_SURROGATE, spike_fn, spike_for_step
 
 
 class LIF(snntorch.Leaky):
@@ -53,7 +53,7 @@ class LIF(snntorch.Leaky):
         check_input("LIF", x, None if state is None else state.v)
         if state is None:
             state = self.initial_state(x)
-        return lif_step(x, state, self.params, self.spike_grad)
+        return lif_step(x, state, self.params, spike_for_step(self.spike_grad))
 
     def sequence(self, x_seq: torch.Tensor, state: LIFState | None = None):
         """Run over time (dim 0). Returns ``(spikes, v_pre, final_state)``."""

@@ -11,7 +11,7 @@ from neurons.functional.two_compartment import (
 )
 from neurons.modules.base import check_input, run_sequence
 from neurons.modules.cuba_lif import check_decay
-from neurons.surrogate import DEFAULT_SURROGATE, spike_fn
+from neurons.surrogate import DEFAULT_SURROGATE, spike_fn, spike_for_step
 
 
 class TwoCompartment(nn.Module):
@@ -67,7 +67,7 @@ class TwoCompartment(nn.Module):
             check_input("TwoCompartment (dendrite)", x_dend, x)
         if state is None:
             state = self.initial_state(x)
-        return two_compartment_step(x, x_dend, state, self.params, self.spike_grad)
+        return two_compartment_step(x, x_dend, state, self.params, spike_for_step(self.spike_grad))
 
     def sequence(
         self,

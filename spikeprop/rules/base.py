@@ -30,13 +30,27 @@ class Learner:
     def __init__(self, net: SpikingNet, signal: TargetSignal, cfg: TrainConfig) -> None:
         self.net, self.signal, self.cfg = net, signal, cfg
         self.optimizer: torch.optim.Optimizer | None = None
-        store_input_major_(net.fcs[0].weight)  # the first layer's input is always sparse
+        for fc in net.fcs:  # spike inputs are sparse: products gather rows of W^T
+            store_input_major_(fc.weight)
 
     def train_batch(self, x: SparseSpikes, y: torch.Tensor) -> BatchResult:  # pragma: no cover
         raise NotImplementedError
 
     def make_adam(self, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:
-        return torch.optim.Adam(params, lr=self.cfg.lr, fused=True)
+        """Fused Adam. An input-major weight (``store_input_major_``) is handed to it as its
+        transpose, a contiguous Parameter on the same storage: the fused kernel would
+        otherwise copy the weight, its gradient and both moments to a contiguous layout and
+        back at every update (measured ~10 % of an SP step). ``step`` passes the gradient."""
+        self._twins: list[tuple[torch.nn.Parameter, torch.nn.Parameter]] = []
+        opt_params = []
+        for p in params:
+            if p.dim() == 2 and not p.is_contiguous() and p.t().is_contiguous():
+                twin = torch.nn.Parameter(p.data.t())  # a view: updates land in p itself
+                self._twins.append((p, twin))
+                opt_params.append(twin)
+            else:
+                opt_params.append(p)
+        return torch.optim.Adam(opt_params, lr=self.cfg.lr, fused=True)
 
     def state_dict(self) -> dict:
         return {} if self.optimizer is None else self.optimizer.state_dict()
@@ -50,6 +64,9 @@ class Learner:
         check_finite(loss, where)
         assert self.optimizer is not None
         loss.backward()
+        for p, twin in getattr(self, "_twins", ()):
+            twin.grad = None if p.grad is None else p.grad.t()
+            p.grad = None
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
 

@@ -19,7 +19,7 @@ from spikeprop.rules.base import BatchResult, Learner, activity_kind, readout_ac
 from spikeprop.rules.layers import run_layer, with_input_gradient
 from spikeprop.rules.losses import activity, classifier_loss, sp_layer_loss
 from spikeprop.rules.signal import TargetSignal
-from spikeprop.rules.sparse import SparseSpikes, sparse_linear
+from spikeprop.rules.sparse import SparseSpikes, sparse_linear, spike_linear
 
 
 def eligibility(cur: torch.Tensor, decay: float) -> torch.Tensor:
@@ -77,9 +77,9 @@ class LocalLearner(Learner):
                     cur_h, cur_t = sparse_linear(first, fc.weight).split([k * B, C])
                     cur_h = cur_h.view(k, B, -1)
                     cur_t = cur_t.expand(k, C, -1)
-                else:
-                    cur_h = prev_h @ fc.weight.t()
-                    cur_t = prev_t @ fc.weight.t()
+                else:  # one product for both branches: B input rows, then C target rows
+                    cur = spike_linear(torch.cat([prev_h, prev_t], dim=1), fc.weight)
+                    cur_h, cur_t = cur[:, :B], cur[:, B:]
             with torch.no_grad():
                 s_h, v_h, states_h[l] = run_layer(neuron, cur_h.detach(), states_h[l])
                 s_t, v_t, states_t[l] = run_layer(neuron, cur_t.detach(), states_t[l])

@@ -91,6 +91,24 @@ class _SparseLinear(torch.autograd.Function):
         return g.t(), None
 
 
+SPARSE_DENSITY = 0.15  # below this fraction of active inputs the gathered product is faster
+
+
+def spike_linear(spikes: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """``spikes @ weight.T`` for binary hidden-layer spikes (..., N_in), sparse when they are.
+
+    Hidden layers fire at a few percent, so for them too a gather over active inputs (and a
+    weight gradient over active columns) beats the dense product; dense above
+    ``SPARSE_DENSITY``. Differentiable in ``weight`` only, like ``sparse_linear``."""
+    flat = spikes.reshape(-1, spikes.shape[-1])
+    narrow = weight.shape[0] < 64  # a few outputs (a readout): the dense product is as cheap
+    if narrow or flat.numel() == 0 or int(torch.count_nonzero(flat)) > SPARSE_DENSITY * flat.numel():
+        return spikes @ weight.t()
+    nz = flat.nonzero()  # row-major order: already sorted by (row, col)
+    rows = SparseRows.from_coords(nz[:, 0], nz[:, 1], flat.shape[0], flat.shape[1], presorted=True)
+    return sparse_linear(rows, weight).view(*spikes.shape[:-1], weight.shape[0])
+
+
 def sparse_linear(x: SparseRows, weight: torch.Tensor) -> torch.Tensor:
     """``x @ weight.T`` for a binary sparse ``x`` (R, N_in); differentiable in ``weight`` only."""
     if x.n_cols != weight.shape[1]:

@@ -92,3 +92,18 @@ def test_module_uses_the_shared_step_function():
     )
     torch.testing.assert_close(v1, v2, rtol=0, atol=0)
     torch.testing.assert_close(s1, s2, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", sorted(__import__("neurons.surrogate", fromlist=["SURROGATES"]).SURROGATES))
+def test_every_spike_function_has_the_heaviside_forward(name):
+    """What lets modules step with the plain Heaviside when no graph is recorded."""
+    from neurons.functional.spike import heaviside
+    from neurons.surrogate import spike_fn, spike_for_step
+
+    x = torch.tensor([-1.0, -1e-7, 0.0, 1e-7, 0.5, 3.0], dtype=torch.float64)
+    assert torch.equal(spike_fn(name)(x), heaviside(x))
+    assert spike_fn(name)(x).dtype == torch.float64
+    fn = spike_fn(name)
+    assert spike_for_step(fn) is fn
+    with torch.no_grad():
+        assert spike_for_step(fn) is heaviside

@@ -85,3 +85,17 @@ def test_merge_keeps_fastest_round():
     assert merged["sp-voltage"]["samples_per_s"] == 180.0 and merged["sp-voltage"]["rounds"] == 2
     assert merged["sp-voltage"]["samples_per_s_rounds"] == [100.0, 180.0]
     assert merged["snntorch"]["samples_per_s"] == 50.0  # a failed re-run never replaces a measurement
+
+
+def test_readme_section_is_replaced_between_markers_only(tmp_path):
+    from benchmarks.report import END, START, update_readme
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\nintro\n\n{START}\nold numbers\n{END}\n\n## After\nkept\n")
+    assert update_readme("## Performance\n\nnew numbers\n", readme)
+    text = readme.read_text()
+    assert "old numbers" not in text and "new numbers" in text
+    assert text.startswith("# Title\n\nintro\n\n") and text.endswith(f"{END}\n\n## After\nkept\n")
+    plain = tmp_path / "PLAIN.md"
+    plain.write_text("no markers\n")
+    assert not update_readme("x", plain) and plain.read_text() == "no markers\n"

@@ -80,3 +80,30 @@ def test_losses_prefer_the_true_class():
     assert contrastive_loss(h_good, t, y) < contrastive_loss(h_bad, t, y)
     assert l2_loss(h_good, t, y) == 0 and l2_loss(h_bad[:1], t, y[:1]) > 0  # batch of one
     assert similarity(torch.ones(2, 4, 3), torch.ones(2, 5, 3)).shape == (2, 4, 5)
+
+
+def test_input_major_training_step_equals_plain_layout(monkeypatch):
+    """The layout trick (input-major first layer, Adam on its transpose) changes no number."""
+    from spikeprop.config import TrainConfig
+    from spikeprop.model import NetConfig
+    from spikeprop.rules import base, make_learner
+    from spikeprop.rules.toy import toy_dataset
+    from spikeprop.trainer import build
+
+    def train(plain: bool):
+        if plain:
+            monkeypatch.setattr(base, "store_input_major_", lambda w: w)
+        torch.manual_seed(0)
+        cfg = TrainConfig(method="sp-surrogate", T=6, update_every=3, n_classes=4, target_density=0.25)
+        net, signal = build(NetConfig(sizes=[48, 24, 4]), cfg)
+        learner = make_learner(net, signal, cfg)
+        assert net.fcs[0].weight.is_contiguous() == plain
+        x, y = toy_dataset(8, T=6).batch(torch.arange(8))
+        for _ in range(3):
+            learner.train_batch(x, y)
+        return [fc.weight.detach().clone() for fc in net.fcs]
+
+    fast, plain = train(False), train(True)
+    assert not torch.equal(fast[0], torch.zeros_like(fast[0]))
+    for a, b in zip(fast, plain):
+        assert torch.allclose(a, b, atol=1e-5)
