@@ -125,7 +125,15 @@ def goals_section(tr: dict | None, dp: dict | None) -> list[str]:
     g = s.get("goal_sp_3x_snntorch_T100")
     if g:
         ratios = ", ".join(f"{METHOD_LABEL.get(m, m)} {v:.2f}x" for m, v in g["ratios"].items())
-        lines.append(f"- SP >= 3x snntorch BPTT samples/s at T=100 ({g['network']}): {_ok(g['met'])} ({ratios}).")
+        line = f"- SP >= 3x snntorch BPTT samples/s at T=100 ({g['network']}): {_ok(g['met'])} ({ratios})."
+        others: dict[str, list[str]] = {}  # the same ratio on the other networks, met or not
+        for key, v in s.get("speed_ratio_vs_snntorch", {}).items():
+            m, net, T = key.split(" ")
+            if T == "T=100" and net != g["network"] and m.startswith("sp-"):
+                others.setdefault(net, []).append(f"{METHOD_LABEL.get(m, m)} {v:.2f}x")
+        for net, rs in others.items():
+            line += f" On {net}: {', '.join(rs)}."
+        lines.append(line)
     g = s.get("goal_sp_rss_flat")
     if g:
         growth = ", ".join(f"{METHOD_LABEL.get(m, m)} {100 * v:+.0f} %" for m, v in g["growth"].items())

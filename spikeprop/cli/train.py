@@ -52,6 +52,9 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("--loss", choices=("contrastive", "l2"), help="SP layer loss (default contrastive)")
     p.add_argument("--sp-trace", type=float, dest="sp_trace", metavar="DECAY",
                    help="SP: gradient through an eligibility trace of the input (e.g. 0.9; default 0)")
+    p.add_argument("--sp-v-floor", dest="sp_v_floor", metavar="V|none", type=_floor,
+                   help="SP-voltage: the loss sees max(v_pre, V) (default 0, the depolarisation); "
+                        "'none' = the raw voltage, which keeps a gradient for silent neurons")
     p.add_argument("--output", choices=("classifier", "sp"),
                    help="output layer: local classifier or SP loss (default classifier)")
     p.add_argument("--out", metavar="DIR", help="output folder (default runs/METHOD-TIMESTAMP)")
@@ -65,7 +68,17 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
 
 NET_KEYS = ("neuron", "sizes")
 TRAIN_KEYS = ("method", "T", "batch_size", "epochs", "lr", "seed", "threads", "update_every", "loss", "output",
-              "sp_trace")
+              "sp_trace", "sp_v_floor")
+_RAW = object()  # --sp-v-floor none: distinct from "option not given" (None)
+
+
+def _floor(text: str) -> object:
+    if text.strip().lower() == "none":
+        return _RAW
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
 
 
 def resolve_configs(args: argparse.Namespace):
@@ -87,7 +100,7 @@ def resolve_configs(args: argparse.Namespace):
     for k in TRAIN_KEYS:
         v = getattr(args, k)
         if v is not None:
-            train_d[k] = v
+            train_d[k] = None if v is _RAW else v
     try:
         return NetConfig.from_dict(net_d), TrainConfig.from_dict(train_d)
     except (ValueError, TypeError) as exc:

@@ -22,7 +22,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-DEFAULT_METHODS = ("bp-heaviside", "bptt", "sp-voltage", "sp-surrogate", "sp-two-compartment")
+DEFAULT_METHODS = ("bp-heaviside", "bptt", "sp-voltage", "sp-voltage-raw", "sp-surrogate", "sp-two-compartment")
+# study-only variants: a label -> (training method, TrainConfig overrides)
+VARIANTS = {"sp-voltage-raw": ("sp-voltage", {"sp_v_floor": None})}  # loss on the raw v_pre
 SETTINGS = ("normal", "high-threshold", "negative-bias")
 
 
@@ -85,7 +87,8 @@ class StudySpec:
         return d
 
     def train_dict(self, method: str, seed: int) -> dict[str, Any]:
-        return {"method": method, "T": self.T, "window_ms": self.window_ms, "epochs": self.epochs,
+        method, extra = VARIANTS.get(method, (method, {}))
+        return {**extra, "method": method, "T": self.T, "window_ms": self.window_ms, "epochs": self.epochs,
                 "batch_size": self.batch_size, "lr": self.lr, "seed": seed, "threads": self.threads,
                 "near_dead_rate": self.near_dead_rate, "saturated_rate": self.saturated_rate}
 

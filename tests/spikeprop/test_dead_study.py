@@ -33,7 +33,7 @@ def test_quick_study_end_to_end(tmp_path, capsys):
     assert main(["dead-neurons", "--quick", "--out", str(out), "--quiet", "--threads", "1"]) == 0
     text = capsys.readouterr().out
     rows = read_rows(out / "results.csv")
-    methods = ["bp-heaviside", "bptt", "sp-voltage", "sp-surrogate", "sp-two-compartment"]
+    methods = ["bp-heaviside", "bptt", "sp-voltage", "sp-voltage-raw", "sp-surrogate", "sp-two-compartment"]
     settings = ("normal", "high-threshold", "negative-bias")
     assert [(r["setting"], r["method"]) for r in rows] == [(s, m) for s in settings for m in methods]
     assert all(r["status"] == "ok" for r in rows), [r["error"] for r in rows]
@@ -61,7 +61,7 @@ def test_quick_study_end_to_end(tmp_path, capsys):
     rates = json.loads((out / "high-threshold-sp-voltage-s0" / "rates.json").read_text())
     assert len(rates["start"][0]) == 24 and len(rates["end"][1]) == 10
     meta = json.loads((out / "study.json").read_text())
-    assert meta["spec"]["epochs"] == 2 and len(meta["runs"]) == 15
+    assert meta["spec"]["epochs"] == 2 and len(meta["runs"]) == len(methods) * len(settings)
 
 
 @pytest.fixture
@@ -105,3 +105,14 @@ def test_failed_run_is_reported_and_others_go_on(tmp_path, capsys, monkeypatch, 
     for name in PNGS:
         assert (out / name).exists(), name
     assert (out / "high-threshold-sp-voltage-s0" / "last.pt").exists()  # --checkpoints: for spikeprop evaluate
+
+
+def test_raw_voltage_variant_trains_sp_voltage_without_the_floor():
+    from spikeprop.config import TrainConfig
+    from spikeprop.dead_neurons.study import StudySpec
+
+    spec = StudySpec()
+    raw = TrainConfig.from_dict(spec.train_dict("sp-voltage-raw", 0))
+    floored = TrainConfig.from_dict(spec.train_dict("sp-voltage", 0))
+    assert raw.method == floored.method == "sp-voltage"
+    assert raw.sp_v_floor is None and floored.sp_v_floor == 0.0
