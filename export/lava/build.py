@@ -266,8 +266,10 @@ def to_lava(network: Network, precision: str = "float", learning: Any = None) ->
 
     Lava processes hold their input in the source buffer, so they are built per ``run``.
     ``learning``: an ``export.learning.LearningSpec``; the chosen layers become plastic
-    (``LearningDense`` + ``SPNeuron``, fixed point) and an ``export.learning.DeviceLearner``
-    comes back (``.learn(x, labels)``, ``.accuracy(x, labels)``, ``.to_network()``).
+    (``LearningDense`` + ``SPNeuron``) and an ``export.learning.DeviceLearner`` comes back
+    (``.learn(x, labels)``, ``.accuracy(x, labels)``, ``.to_network()``). Fixed: Loihi's learning
+    engine, bit-exact with the fallback; float: Lava's float engine, equal to the fallback's
+    float reference (``export.learning.float_ref``) up to float64 rounding.
     """
     require_lava()
     from export.quantize import to_precision
@@ -277,7 +279,5 @@ def to_lava(network: Network, precision: str = "float", learning: Any = None) ->
     if learning is not None:
         from export.learning.spec import DeviceLearner, to_learning_network
 
-        if precision != "fixed":
-            raise InputError("on-chip learning on Lava needs precision='fixed' (Loihi's learning engine)")
-        return DeviceLearner(to_learning_network(network, learning), learning, "lava", "fixed")
+        return DeviceLearner(to_learning_network(network, learning), learning, "lava", precision)
     return LavaNetwork(to_precision(network, precision))

@@ -71,6 +71,10 @@ def add_learning_args(p: argparse.ArgumentParser, standalone: bool = False) -> N
     g.add_argument("--learn-lr-exp", type=int, default=-7, help="output rule: dw = 2^e * x1 * (y2 - y3)")
     g.add_argument("--learn-hidden-lr-exp", type=int, default=-7)
     g.add_argument("--learn-e-shift", type=int, default=2, help="third factor = dendrite / 2^(6 + e_shift)")
+    g.add_argument("--learn-hidden-x1-impulse", type=int, default=None,
+                   help="pre-trace impulse of hidden plastic layers only (default: same as the output's, 4)")
+    g.add_argument("--learn-hidden-e-shift", type=int, default=None,
+                   help="e_shift of hidden plastic layers only (default: same as --learn-e-shift)")
     g.add_argument("--learn-hidden", type=int, default=200, help="hidden width without a checkpoint")
     g.add_argument("--learn-eval-every", type=int, default=100, help="evaluate every N training samples")
     g.add_argument("--learn-out", default="runs/learn", help="directory for learning.json and accuracy.png")
@@ -79,7 +83,8 @@ def add_learning_args(p: argparse.ArgumentParser, standalone: bool = False) -> N
         p.add_argument("model", nargs="?", default=None, help="checkpoint (.pt) or network (.npz); none: random hidden")
         p.add_argument("--backend", choices=("lava", "fallback", "auto"), default="fallback")
         p.add_argument("--precision", choices=("float", "fixed"), default="fixed",
-                       help="fixed: Loihi arithmetic (bit-exact with Lava); float: float64 reference of the rule")
+                       help="fixed: Loihi arithmetic (bit-exact with Lava); float: the rule in float64 "
+                            "(fallback = Lava's float engine)")
 
 
 def _spec(args: argparse.Namespace):
@@ -88,7 +93,9 @@ def _spec(args: argparse.Namespace):
     layers = "all" if args.learn_layers in ("all", "hidden") else "output"
     return LearningSpec(layers=layers, reset_weights=not args.learn_keep_weights,
                         reset_state=not args.learn_no_state_reset, lr_exp=args.learn_lr_exp,
-                        hidden_lr_exp=args.learn_hidden_lr_exp, e_shift=args.learn_e_shift, seed=args.learn_seed)
+                        hidden_lr_exp=args.learn_hidden_lr_exp, e_shift=args.learn_e_shift, seed=args.learn_seed,
+                        hidden_x1_impulse=getattr(args, "learn_hidden_x1_impulse", None),
+                        hidden_e_shift=getattr(args, "learn_hidden_e_shift", None))
 
 
 def _torch_accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
@@ -109,9 +116,6 @@ def run_learning(args: argparse.Namespace) -> dict:
 
         backend = "lava" if lava_available() else "fallback"
     precision = getattr(args, "precision", "fixed")
-    if backend == "lava" and precision != "fixed":
-        raise SystemExit("--learn on Lava runs in fixed point only; use --backend fallback --precision float "
-                         "for the float reference")
     spec = _spec(args)
     model_path = getattr(args, "model", None)
     model, info = None, {}

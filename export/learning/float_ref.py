@@ -1,18 +1,24 @@
 """Float64 reference of the on-chip SP rule: the same network, neuron and three-factor rule as
 ``export.learning.fallback`` (same units, same step order), without Loihi's integer arithmetic.
+It is also the fallback of Lava's float learning (``SPNeuron`` floating_pt model + Lava's float
+``LearningDense`` engine): same operations in the same order, so weights agree to float64 rounding.
 
 What the reference drops, relative to the fixed-point device model (Lava ``fixed_pt``):
 
 * neuron: decays multiply by ``1 - d/4096`` exactly (fixed: ``>> 12`` toward zero); the third
   factor is ``d / 2^(6+e_shift)`` unrounded and not saturated at 7 bits (fixed: toward zero, 0..127);
 * traces: ``x1 <- x1 * exp(-1/tau) + impulse`` exactly (fixed: stochastic rounding, 7-bit saturation);
-  the y traces are the received error itself (fixed: decayed once by exp(-1/65535), rounded);
-* weights: real-valued, updated by ``dw = 2^(lr_exp-3) * x1 * (y2 - y3)`` and clipped to
-  Loihi's [-256, 255] range (fixed: 16-bit accumulator, stochastic rounding to 8 bits).
-  The ``-3`` is Lava's own scaling: the 18-bit product x1*y2 (7+7 bits + 4-bit mantissa) is
-  shifted right by 3 to fit the 15-bit accumulator, so ``2^lr_exp`` in the rule string means
-  ``2^(lr_exp-3)`` weight units per unit of x1*y; the reference applies the same factor so
-  the two are the same rule.
+  the y traces are the received error decayed once by ``exp(-1/65535)`` (Lava's 3-factor y tau,
+  applied by both engines before the rule reads them; fixed: then rounded);
+* weights: real-valued, updated by ``dw = 2^(lr_exp-3) * x1 * (y2 - y3)`` and NOT clipped: Lava's
+  float engine does not saturate mixed-sign weights (fixed: 16-bit accumulator, stochastic
+  rounding to 8 bits, clipped to [-256, 255]).
+  The ``-3`` is Lava's own fixed-point scaling: the 18-bit product x1*y2 (7+7 bits + 4-bit
+  mantissa) is shifted right by 3 to fit the 15-bit accumulator, so ``2^lr_exp`` in the rule
+  string means ``2^(lr_exp-3)`` weight units per unit of x1*y; the reference applies the same
+  factor so the two are the same rule (Lava's float engine has no such shift and rejects
+  exponents below -7, so the float Lava build folds the ``2^-3`` into the x1 impulse:
+  ``ThreeFactorRule.lava_float_kwargs``).
 """
 from __future__ import annotations
 
@@ -22,30 +28,18 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from export.learning.network import LearningLayer, LearningNetwork
-from export.learning.neuron import SHIFT, lava_dense_weights
 from export.learning.engine_fixed import truncate_mixed
+from export.learning.neuron import lava_dense_weights
+from export.learning.neuron import sp_neuron_float_step as neuron_float_step
+from export.learning.rule import Y_TAU_3F
 
 PRODUCT_SHIFT = 3  # (W_TRACE + W_TRACE + W_S_MANT) - W_ACC_U = 18 - 15
+Y_DECAY = np.exp(-1 / Y_TAU_3F)  # Lava decays the received y2/y3 by one step before the rule reads them
 
 
 class FloatRun(NamedTuple):
     weights: list[np.ndarray]
     out_spikes: np.ndarray
-
-
-def neuron_float_step(a_in, a_dend, st, p):
-    u, v, d = st
-    u = u * (1 - p.du / 4096) + a_in * 2.0 ** SHIFT
-    v_pre = v * (1 - p.dv / 4096) + u
-    s = v_pre > p.vth * 2.0 ** SHIFT
-    v = np.where(s, 0.0, v_pre)
-    d = d * (1 - p.dd / 4096) + a_dend * 2.0 ** SHIFT - s * p.fb * 2.0 ** SHIFT
-    e = d / 2.0 ** (SHIFT + p.e_shift)
-    y2, y3 = np.maximum(e, 0.0), np.maximum(-e, 0.0)
-    if p.gate_lo is not None:
-        open_ = (v_pre >= p.gate_lo * 2.0 ** SHIFT) & (v_pre <= p.gate_hi * 2.0 ** SHIFT)
-        y2, y3 = y2 * open_, y3 * open_
-    return s, y2, y3, (u, v, d)
 
 
 def _zeros(shape):
@@ -97,10 +91,11 @@ class FloatLearningNetwork:
                     continue
                 x1[i] = x1[i] * decay[i] + l.rule.x1_impulse * pre[i]
                 rows, cols = np.flatnonzero(ys[i]), np.flatnonzero(x1[i])
-                if rows.size and cols.size:
-                    lr = 2.0 ** (l.rule.lr_exp - PRODUCT_SHIFT)
-                    W[i][np.ix_(rows, cols)] = np.clip(
-                        W[i][np.ix_(rows, cols)] + lr * np.outer(ys[i][rows], x1[i][cols]), -256, 255)
+                lr = 2.0 ** (l.rule.lr_exp - PRODUCT_SHIFT)
+                if 2 * rows.size * cols.size >= W[i].size:  # dense (the float trace rarely reaches 0)
+                    W[i] += lr * np.outer(ys[i] * Y_DECAY, x1[i])  # zero products add exactly nothing
+                elif rows.size and cols.size:
+                    W[i][np.ix_(rows, cols)] += lr * np.outer(ys[i][rows] * Y_DECAY, x1[i][cols])
             if callback is not None and callback_every and (t + 1) % callback_every == 0:
                 callback(t + 1, W)
         self.weights = W

@@ -1,6 +1,7 @@
 """``SPNeuron``: a two-compartment LIF that computes its own SP error and emits it as Loihi's
 third factor. Integer arithmetic, one pure function shared by the Lava ProcessModel and the
-fallback, so both run the same neuron by construction.
+fallback, so both run the same neuron by construction (``sp_neuron_float_step``: the same
+equations in float, shared by Lava's floating_pt model and ``export.learning.float_ref``).
 
 Per step (all values integers; ``<< 6`` is Loihi's activation/threshold scale)::
 
@@ -70,6 +71,24 @@ def sp_neuron_fixed_step(a_in: np.ndarray, a_dend: np.ndarray, st: SPNeuronState
         open_ = (v_pre >= (p.gate_lo << SHIFT)) & (v_pre <= (p.gate_hi << SHIFT))
         y2, y3 = y2 * open_, y3 * open_
     return s, y2, y3, SPNeuronState(u=u, v=v, d=d)
+
+
+def sp_neuron_float_step(a_in, a_dend, st, p: SPNeuronParams):
+    """The same neuron without Loihi's integer arithmetic (Lava ``floating_pt`` model and the float
+    fallback): exact decays ``x * (1 - d/4096)``, no clipping, and the error ``d / 2^(6+e_shift)``
+    neither rounded nor saturated. ``st`` is a ``(u, v, d)`` tuple of float arrays."""
+    u, v, d = st
+    u = u * (1 - p.du / DECAY_UNITY) + a_in * 2.0 ** SHIFT
+    v_pre = v * (1 - p.dv / DECAY_UNITY) + u
+    s = v_pre > p.vth * 2.0 ** SHIFT
+    v = np.where(s, 0.0, v_pre)
+    d = d * (1 - p.dd / DECAY_UNITY) + a_dend * 2.0 ** SHIFT - s * p.fb * 2.0 ** SHIFT
+    e = d / 2.0 ** (SHIFT + p.e_shift)
+    y2, y3 = np.maximum(e, 0.0), np.maximum(-e, 0.0)
+    if p.gate_lo is not None:
+        open_ = (v_pre >= p.gate_lo * 2.0 ** SHIFT) & (v_pre <= p.gate_hi * 2.0 ** SHIFT)
+        y2, y3 = y2 * open_, y3 * open_
+    return s, y2, y3, (u, v, d)
 
 
 def dense_fixed(weights: np.ndarray, s: np.ndarray, weight_exp: int) -> np.ndarray:

@@ -62,3 +62,13 @@ class ThreeFactorRule:
         """Keyword arguments of ``Loihi3FLearningRule``."""
         return dict(dw=self.dw, x1_impulse=self.x1_impulse, x1_tau=self.x1_tau,
                     t_epoch=self.t_epoch, rng_seed=self.rng_seed)
+
+    def lava_float_kwargs(self, weight_exp: int = 0) -> dict:
+        """``Loihi3FLearningRule`` arguments for Lava's float engine, giving the same rule as fixed point.
+
+        The fixed engine shifts the product right by 3 (``2^lr_exp`` means ``2^(lr_exp-3)`` weight
+        units); the float engine has no such shift and rejects exponents below -7, so the ``2^-3``
+        moves into the x1 impulse (the trace is linear in it; powers of two are exact in float).
+        The float Dense has no weight exponent, so it holds ``w * 2^weight_exp`` and the update is
+        scaled by ``2^weight_exp`` as well."""
+        return dict(self.lava_kwargs(), x1_impulse=self.x1_impulse * 2.0 ** (weight_exp - 3))

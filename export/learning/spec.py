@@ -9,6 +9,7 @@
     dev = to_lava(network, precision="fixed", learning=spec)      # Lava: LearningDense + SPNeuron
     dev = to_fallback(network, learning=spec)                     # numpy, bit-exact with Lava
     dev = to_fallback(network, learning=spec, precision="float")  # float reference of the same rule
+    dev = to_lava(network, precision="float", learning=spec)      # Lava float engine (= float reference)
     run = dev.learn(x_train, y_train)     # (N, T, n_in) spikes + labels, one continuous stream
     acc = dev.accuracy(x_test, y_test)    # frozen inference, every sample from rest
     frozen = dev.to_network()             # the learned network as a plain fixed-point Network
@@ -50,6 +51,8 @@ class LearningSpec:
     x1_impulse: int = 4
     x1_tau: int = 4
     e_shift: int = 2  # third factor = dendrite / 2^(6 + e_shift)
+    hidden_x1_impulse: int | None = None  # hidden layers only (None: x1_impulse); scales their rate
+    hidden_e_shift: int | None = None  # hidden layers only (None: e_shift); +1 halves their rate (below 2^-7)
     target_w: int = 8  # target spike -> dendrite weight (output: one-hot; hidden: random +-)
     fb: int = 32  # own spike -> dendrite (subtracts the neuron's own output from its error)
     out_vth: int = 256
@@ -99,14 +102,16 @@ def to_learning_network(network: Any, spec: LearningSpec, n_classes: int | None 
                 w = (rng.integers(-spec.hidden_amp, spec.hidden_amp, w.shape) // 2) * 2
                 p = p._replace(vth=spec.hidden_vth)
         gate = (None, None) if (last or spec.gate is None) else spec.gate
-        p = p._replace(fb=spec.fb, e_shift=spec.e_shift, gate_lo=gate[0], gate_hi=gate[1])
+        e_shift = spec.e_shift if (last or spec.hidden_e_shift is None) else spec.hidden_e_shift
+        p = p._replace(fb=spec.fb, e_shift=e_shift, gate_lo=gate[0], gate_hi=gate[1])
         if last:
             if layer.n_out != n_classes:
                 raise ValueError(f"output layer has {layer.n_out} neurons but there are {n_classes} classes")
             tw = np.eye(n_classes, dtype=np.int32) * spec.target_w
         else:
             tw = rng.choice([-spec.target_w, spec.target_w], size=(layer.n_out, n_classes)).astype(np.int32)
-        rule = ThreeFactorRule(lr_exp=spec.lr_exp if last else spec.hidden_lr_exp, x1_impulse=spec.x1_impulse,
+        impulse = spec.x1_impulse if (last or spec.hidden_x1_impulse is None) else spec.hidden_x1_impulse
+        rule = ThreeFactorRule(lr_exp=spec.lr_exp if last else spec.hidden_lr_exp, x1_impulse=impulse,
                                x1_tau=spec.x1_tau, rng_seed=spec.seed + 10 * i + 1)
         layers.append(LearningLayer(weights=np.clip(w, -256, 255), weight_exp=wexp, neuron=p, rule=rule,
                                     target_weights=tw))
@@ -151,7 +156,11 @@ def stream(x: np.ndarray, labels: np.ndarray, n_classes: int, period: int = 1) -
 
 @dataclass
 class DeviceLearner:
-    """A learning network bound to a backend ("lava" or "fallback") and precision."""
+    """A learning network bound to a backend ("lava" or "fallback") and precision.
+
+    ``precision="float"`` holds real-valued weights (``float_net``); on Lava it runs the float
+    ``SPNeuron`` model and Lava's float learning engine, on the fallback ``float_ref`` (same rule,
+    same arithmetic: the two agree to float64 rounding). Inference (``counts``) is numpy either way."""
 
     net: LearningNetwork
     spec: LearningSpec
@@ -163,9 +172,6 @@ class DeviceLearner:
             raise ValueError(f"backend must be 'lava' or 'fallback', got {self.backend!r}")
         if self.precision not in ("fixed", "float"):
             raise ValueError(f"precision must be 'fixed' or 'float', got {self.precision!r}")
-        if self.backend == "lava" and self.precision != "fixed":
-            raise ValueError("on-chip learning on Lava runs in fixed point only (SPNeuron has no float model); "
-                             "use the fallback's float reference")
         if self.precision == "float":
             from export.learning.float_ref import FloatLearningNetwork
 
@@ -193,8 +199,9 @@ class DeviceLearner:
                 raise ValueError("callbacks during learning need the fallback backend")
             from export.lava.learning import run_learning_lava
 
-            run = run_learning_lava(self.net, xs, tg, reset_interval=reset)
-            weights = [w if w is not None else l.weights for w, l in zip(run.weights, self.net.layers)]
+            init = self.float_net.weights if self.precision == "float" else None
+            run = run_learning_lava(self.net, xs, tg, reset_interval=reset, precision=self.precision, weights=init)
+            weights = [w if w is not None else cur for w, cur in zip(run.weights, self.weights)]
         elif self.precision == "fixed":
             from export.learning.fallback import run_learning_fixed
 

@@ -75,10 +75,19 @@ def test_spec_validation():
     lnet = to_learning_network(net, _spec(layers="all"))
     assert all(l.plastic for l in lnet.layers)
     assert lnet.layers[0].target_weights.shape == (N_HID, N_CLS)
-    with pytest.raises(ValueError, match="fixed point only"):
-        from export.learning.spec import DeviceLearner
+    # hidden-only rate options leave the output layer alone
+    h = to_learning_network(net, _spec(layers="all", hidden_x1_impulse=2, hidden_e_shift=4)).layers
+    assert (h[0].rule.x1_impulse, h[0].neuron.e_shift) == (2, 4)
+    assert (h[1].rule.x1_impulse, h[1].neuron.e_shift) == (16, 2)
+    from export.learning.spec import DeviceLearner
 
-        DeviceLearner(lnet, _spec(), backend="lava", precision="float")
+    with pytest.raises(ValueError, match="precision"):
+        DeviceLearner(lnet, _spec(), backend="lava", precision="half")
+    with pytest.raises(ValueError, match="backend"):
+        DeviceLearner(lnet, _spec(), backend="loihi", precision="float")
+    # float on Lava is allowed (SPNeuron has a floating_pt model) and starts from the float weights
+    dev = DeviceLearner(lnet, _spec(), backend="lava", precision="float")
+    assert all(w.dtype == np.float64 for w in dev.weights)
 
 
 @pytest.mark.lava

@@ -1,7 +1,10 @@
-"""Build and run a ``LearningNetwork`` on Lava in fixed point (Loihi 2 semantics, CPU simulation).
+"""Build and run a ``LearningNetwork`` on Lava (Loihi 2 semantics, CPU simulation), in fixed point
+(bit-exact with ``export.learning.fallback``) or floating point (agrees with ``export.learning.float_ref``).
 
 Input and target both reach the chip as spikes from ``RingBuffer`` sources; each plastic layer is a
 ``LearningDense`` with a ``Loihi3FLearningRule`` whose y2/y3 come from the post ``SPNeuron``.
+Float: Lava's float Dense has no weight exponent, so every Dense holds ``w * 2^weight_exp``
+(real-valued, from ``weights``) and the rule is rescaled to match (``ThreeFactorRule.lava_float_kwargs``).
 Lava is imported inside functions only; the runtime is always stopped.
 """
 from __future__ import annotations
@@ -22,10 +25,18 @@ class LavaLearningRun(NamedTuple):
     run_s: float
 
 
-def _connection(layer):
+def _connection(layer, precision: str = "fixed", weights: np.ndarray | None = None):
+    """Fixed: the layer's 8-bit mantissas and weight exponent. Float: ``weights`` (mantissa units,
+    real-valued) scaled by ``2^weight_exp`` into one float matrix."""
     from lava.magma.core.learning.learning_rule import Loihi3FLearningRule
     from lava.proc.dense.process import Dense, LearningDense
 
+    if precision == "float":
+        w = np.asarray(weights, dtype=np.float64) * 2.0 ** layer.weight_exp
+        if layer.plastic:
+            rule = Loihi3FLearningRule(**layer.rule.lava_float_kwargs(layer.weight_exp))
+            return LearningDense(weights=w, learning_rule=rule)
+        return Dense(weights=w)
     if layer.plastic:
         rule = Loihi3FLearningRule(**layer.rule.lava_kwargs())
         return LearningDense(weights=layer.weights.copy(), weight_exp=layer.weight_exp,
@@ -33,32 +44,52 @@ def _connection(layer):
     return Dense(weights=layer.weights.copy(), weight_exp=layer.weight_exp)
 
 
+def _target_connection(layer, precision: str):
+    from lava.proc.dense.process import Dense
+
+    if precision == "float":
+        from export.learning.neuron import lava_dense_weights
+
+        return Dense(weights=lava_dense_weights(layer.target_weights) * 2.0 ** layer.target_exp)
+    return Dense(weights=layer.target_weights.copy(), weight_exp=layer.target_exp)
+
+
 def run_learning_lava(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
-                      read_weights: bool = True, reset_interval: int = 0) -> LavaLearningRun:
+                      read_weights: bool = True, reset_interval: int = 0, precision: str = "fixed",
+                      weights: list[np.ndarray] | None = None) -> LavaLearningRun:
     """Stream ``x`` (T, n_in) with ``target`` (T, n_classes) spikes through ``net`` on Lava.
 
     ``reset_interval`` > 0: layer ``l`` zeroes its state every ``reset_interval`` steps, at the
-    step a new sample's first input reaches it (same as ``run_learning_fixed``)."""
+    step a new sample's first input reaches it (same as ``run_learning_fixed``).
+    ``precision="float"``: Lava's floating_pt models; ``weights`` are the real-valued starting
+    weights per layer in mantissa units (default: ``FloatLearningNetwork.from_fixed(net).weights``,
+    what the float fallback starts from); the returned weights are in the same units."""
     require_lava()
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
-    from lava.proc.dense.process import Dense
     from lava.proc.io.sink import RingBuffer as Sink
     from lava.proc.io.source import RingBuffer as Source
 
     from export.lava.sp_neuron.process import SPNeuron
 
+    if precision not in ("fixed", "float"):
+        raise ValueError(f"precision must be 'fixed' or 'float', got {precision!r}")
+    if precision == "float" and weights is None:
+        from export.learning.float_ref import FloatLearningNetwork
+
+        weights = FloatLearningNetwork.from_fixed(net).weights
+    dtype = np.float64 if precision == "float" else np.int32
     t0 = time.perf_counter()
     x = np.asarray(x, dtype=bool)
     target = np.asarray(target, dtype=bool)
     T = len(x)
-    src = Source(data=x.T.astype(np.int32))
-    tsrc = Source(data=target.T.astype(np.int32))
+    src = Source(data=x.T.astype(dtype))
+    tsrc = Source(data=target.T.astype(dtype))
     prev = src.s_out
     conns, neurons = [], []
     for j, layer in enumerate(net.layers):
         n_out = layer.shape[0]
-        conn = _connection(layer)
+        conn = _connection(layer, precision, None if weights is None else weights[j])
         p = layer.neuron
         neuron = SPNeuron(shape=(n_out,), du=p.du, dv=p.dv, vth=p.vth, dd=p.dd, fb=p.fb,
                           e_shift=p.e_shift, gate_lo=p.gate_lo, gate_hi=p.gate_hi,
@@ -67,7 +98,7 @@ def run_learning_lava(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
         prev.connect(conn.s_in)
         conn.a_out.connect(neuron.a_in)
         if layer.target_weights is not None:
-            tconn = Dense(weights=layer.target_weights.copy(), weight_exp=layer.target_exp)
+            tconn = _target_connection(layer, precision)
             tsrc.s_out.connect(tconn.s_in)
             tconn.a_out.connect(neuron.a_dend)
         if layer.plastic:
@@ -83,11 +114,19 @@ def run_learning_lava(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
     build_s = time.perf_counter() - t0
     try:
         t1 = time.perf_counter()
-        src.run(condition=RunSteps(num_steps=T), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+        tag = "floating_pt" if precision == "float" else "fixed_pt"
+        src.run(condition=RunSteps(num_steps=T), run_cfg=Loihi2SimCfg(select_tag=tag))
         run_s = time.perf_counter() - t1
         out = sink.data.get().T.astype(bool)
-        weights = [c.weights.get().astype(np.int32) if (read_weights and l.plastic) else None
+        learned = [_read_weights(c, l, precision) if (read_weights and l.plastic) else None
                    for c, l in zip(conns, net.layers)]
     finally:
         src.stop()
-    return LavaLearningRun(weights=weights, out_spikes=out, build_s=build_s, run_s=run_s)
+    return LavaLearningRun(weights=learned, out_spikes=out, build_s=build_s, run_s=run_s)
+
+
+def _read_weights(conn, layer, precision: str) -> np.ndarray:
+    w = conn.weights.get()
+    if precision == "float":
+        return np.asarray(w, dtype=np.float64) / 2.0 ** layer.weight_exp
+    return w.astype(np.int32)

@@ -1,4 +1,6 @@
-"""Fixed-point ProcessModel of ``SPNeuron``: calls the same pure step as the numpy fallback."""
+"""ProcessModels of ``SPNeuron``: fixed point (bit-accurate, ``sp_neuron_fixed_step``) and floating
+point (``sp_neuron_float_step``, for Lava's float learning engine). Each calls the same pure step
+as the numpy fallback of its precision, so Lava and the fallback run one statement of the neuron."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +12,17 @@ from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from export.lava.sp_neuron.process import SPNeuron
-from export.learning.neuron import SPNeuronParams, SPNeuronState, sp_neuron_fixed_step
+from export.learning.neuron import SPNeuronParams, SPNeuronState, sp_neuron_fixed_step, sp_neuron_float_step
+
+
+def _params(model: PyLoihiProcessModel) -> SPNeuronParams:
+    """The neuron's parameters; zeroes u, v, d first when a new sample reaches this layer."""
+    pp = model.proc_params
+    interval = pp.get("reset_interval", 0)
+    if interval and model.time_step % interval == pp.get("reset_offset", 0) % interval:
+        model.u[:], model.v[:], model.d[:] = 0, 0, 0
+    return SPNeuronParams(du=pp["du"], dv=pp["dv"], vth=pp["vth"], dd=pp["dd"], fb=pp["fb"],
+                          e_shift=pp["e_shift"], gate_lo=pp["gate_lo"], gate_hi=pp["gate_hi"])
 
 
 @implements(proc=SPNeuron, protocol=LoihiProtocol)
@@ -29,12 +41,7 @@ class PySPNeuronFixed(PyLoihiProcessModel):
     d: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
 
     def run_spk(self) -> None:
-        pp = self.proc_params
-        p = SPNeuronParams(du=pp["du"], dv=pp["dv"], vth=pp["vth"], dd=pp["dd"], fb=pp["fb"],
-                           e_shift=pp["e_shift"], gate_lo=pp["gate_lo"], gate_hi=pp["gate_hi"])
-        interval = pp.get("reset_interval", 0)
-        if interval and self.time_step % interval == pp.get("reset_offset", 0) % interval:
-            self.u[:], self.v[:], self.d[:] = 0, 0, 0
+        p = _params(self)
         a_in = self.a_in.recv()
         a_dend = self.a_dend.recv()
         s, y2, y3, st = sp_neuron_fixed_step(a_in, a_dend, SPNeuronState(self.u, self.v, self.d), p)
@@ -44,3 +51,34 @@ class PySPNeuronFixed(PyLoihiProcessModel):
         self.s_out_y1.send(np.zeros(s.shape, dtype=np.int32))
         self.s_out_y2.send(y2.astype(np.int32))
         self.s_out_y3.send(y3.astype(np.int32))
+
+
+@implements(proc=SPNeuron, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("floating_pt")
+class PySPNeuronFloat(PyLoihiProcessModel):
+    """Same equations as the fixed model without rounding or saturation; y2/y3 are the real-valued
+    error halves, which Lava's float ``LearningDense`` uses as they are (no 7-bit traces)."""
+
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    a_dend: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    s_out_bap: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, bool)
+    s_out_y1: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    s_out_y2: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    s_out_y3: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    u: np.ndarray = LavaPyType(np.ndarray, float)
+    v: np.ndarray = LavaPyType(np.ndarray, float)
+    d: np.ndarray = LavaPyType(np.ndarray, float)
+
+    def run_spk(self) -> None:
+        p = _params(self)
+        a_in = self.a_in.recv()
+        a_dend = self.a_dend.recv()
+        s, y2, y3, (u, v, d) = sp_neuron_float_step(a_in, a_dend, (self.u, self.v, self.d), p)
+        self.u[:], self.v[:], self.d[:] = u, v, d
+        self.s_out.send(s.astype(float))
+        self.s_out_bap.send(s)
+        self.s_out_y1.send(np.zeros(s.shape))
+        self.s_out_y2.send(y2)
+        self.s_out_y3.send(y3)
