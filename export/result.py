@@ -18,7 +18,7 @@ Time convention (identical for both backends, so results compare element by elem
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -27,6 +27,20 @@ from export.network import Network
 
 class InputError(ValueError):
     """Input spikes of the wrong shape or width for the network."""
+
+
+def recorded_layers(record: bool | Sequence[int], n_layers: int) -> set[int]:
+    """Which layers keep their state per step: all (True), none (False) or the listed ones
+    (negative indices count from the output: ``record=[-1]`` records the output layer only,
+    which is all a voltage readout needs, without monitoring wide hidden layers)."""
+    if isinstance(record, bool):
+        return set(range(n_layers)) if record else set()
+    out = set()
+    for j in record:
+        if not -n_layers <= int(j) < n_layers:
+            raise InputError(f"record: layer {j} does not exist in a {n_layers}-layer network")
+        out.add(int(j) % n_layers)
+    return out
 
 
 @dataclass

@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from export.network import Network
-from export.result import InputError, SimResult, as_spikes, restore_layout
+from export.result import InputError, SimResult, as_spikes, recorded_layers, restore_layout
 
 __all__ = ["simulate", "prepare", "Prepared", "SimResult", "InputError"]
 
@@ -48,7 +48,7 @@ def simulate(
     *,
     layout: str = "TBN",
     align: bool = True,
-    record: bool = False,
+    record: bool | Sequence[int] = False,
     dendrite: list[np.ndarray | None] | None = None,
     workers: int | None = None,
 ) -> SimResult:
@@ -100,11 +100,12 @@ def simulate(
     )
 
 
-def _run(prep: Prepared, x: np.ndarray, dend: list, record: bool, align: bool) -> list[dict]:
+def _run(prep: Prepared, x: np.ndarray, dend: list, record: Any, align: bool) -> list[dict]:
     """All layers, in order, on one (T, B, N) batch."""
     h, out = x, []
-    for layer, xd in zip(prep.layers, dend):
-        rec = prep.impl.run_network_layer(layer, h, xd, record, align)
+    keep = recorded_layers(record, len(prep.layers))
+    for j, (layer, xd) in enumerate(zip(prep.layers, dend)):
+        rec = prep.impl.run_network_layer(layer, h, xd, j in keep, align)
         h = rec["s"]
         out.append(rec)
     return out

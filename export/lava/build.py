@@ -25,13 +25,13 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from export.lava import require_lava
 from export.network import Network
-from export.result import InputError, SimResult, as_spikes, restore_layout
+from export.result import InputError, SimResult, as_spikes, recorded_layers, restore_layout
 
 TAGS = {"float": "floating_pt", "fixed": "fixed_pt"}
 
@@ -41,7 +41,7 @@ class _Graph:
     source: Any
     neurons: list[Any]
     sinks: dict[int, Path]  # layer -> .npy file its SpikeRecorder writes at the last step
-    monitors: list[dict[str, Any]] = field(default_factory=list)  # per layer: var -> Monitor
+    monitors: dict[int, dict[str, Any]] = field(default_factory=dict)  # layer -> var -> Monitor
     workdir: Path | None = None
 
 
@@ -77,7 +77,7 @@ def build_graph(
     data: np.ndarray,
     *,
     reset_interval: int | None = None,
-    record: bool = False,
+    record: bool | Sequence[int] = False,
     layer_spikes: bool = False,
     dendrite: list[np.ndarray | None] | None = None,
 ) -> _Graph:
@@ -94,7 +94,8 @@ def build_graph(
     workdir = Path(tempfile.mkdtemp(prefix="spikeprop-lava-"))
     source = Source(data=data)
     prev = source.s_out
-    neurons, sinks, monitors = [], {}, []
+    neurons, sinks, monitors = [], {}, {}
+    keep = recorded_layers(record, len(network.layers))
     for j, layer in enumerate(network.layers):
         kwargs = {"weight_exp": layer.weight_exp} if precision == "fixed" else {}
         dense = Dense(weights=np.asarray(layer.weights), **kwargs)
@@ -104,24 +105,24 @@ def build_graph(
         dense.a_out.connect(neuron.a_in)
         if dendrite is not None and dendrite[j] is not None:
             Source(data=dendrite[j]).s_out.connect(neuron.a_dend)
-        if record or layer_spikes or j == len(network.layers) - 1:
+        if j in keep or layer_spikes or j == len(network.layers) - 1:
             sinks[j] = workdir / f"spikes{j}.npy"
             rec = SpikeRecorder(shape=(layer.n_out,), steps=steps, path=str(sinks[j]))
             neuron.s_out.connect(rec.a_in)
-        if record:
+        if j in keep:
             names = ["u", "v"] + (["v_dend"] if layer.neuron == "two_compartment" else [])
             mons = {}
             for name in names:
                 mon = Monitor()
                 mon.probe(getattr(neuron, name), steps)
                 mons[name] = mon
-            monitors.append(mons)
+            monitors[j] = mons
         neurons.append(neuron)
         prev = neuron.s_out
     return _Graph(source, neurons, sinks, monitors, workdir)
 
 
-def _execute(graph: _Graph, network: Network, steps: int, record: bool,
+def _execute(graph: _Graph, network: Network, steps: int, record: Any,
              layer_spikes: bool = False) -> tuple[list[dict], dict]:
     """Compile, run ``steps`` steps, read everything back; always stop the runtime.
 
@@ -147,7 +148,7 @@ def _execute(graph: _Graph, network: Network, steps: int, record: bool,
                 layers.append({})
                 continue
             rec = {"s": np.load(graph.sinks[j])}
-            if record:
+            if j in graph.monitors:
                 for name, mon in graph.monitors[j].items():
                     proc = graph.neurons[j]
                     rec[name] = np.asarray(mon.get_data()[proc.name][name])
@@ -173,13 +174,14 @@ def run_lava(
     *,
     layout: str = "TBN",
     align: bool = True,
-    record: bool = False,
+    record: bool | Sequence[int] = False,
     layer_spikes: bool = False,
     dendrite: list[np.ndarray | None] | None = None,
 ) -> SimResult:
     """Run ``network`` on Lava's simulator; same inputs and result as ``export.fallback.simulate``.
 
-    ``record`` adds Monitors of u/v (slow for wide layers); ``layer_spikes`` adds a spike sink
+    ``record`` adds Monitors of u/v (slow for wide layers), to every layer (True) or to the
+    listed ones (e.g. ``[-1]``, the output layer); ``layer_spikes`` adds a spike sink
     to every layer (cheap). Without either only the output layer's spikes come back.
 
     ``dendrite``: per layer None or the dendritic input of a two-compartment layer, laid out

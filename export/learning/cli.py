@@ -101,8 +101,8 @@ def _spec(args: argparse.Namespace):
 def _torch_accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
     from spikeprop.cli.deploy import torch_reference
 
-    ref = torch_reference(model, np.swapaxes(x, 0, 1))
-    return float((ref[-1].sum(axis=0).argmax(axis=1) == y).mean())
+    ref, _ = torch_reference(model, np.swapaxes(x, 0, 1))
+    return float((ref[-1].sum(axis=0).argmax(axis=1) == y).mean())  # spike counts, as the learner reads out
 
 
 def run_learning(args: argparse.Namespace) -> dict:

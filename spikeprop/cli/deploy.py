@@ -2,8 +2,10 @@
 report accuracy on the N-MNIST test split, spikes per layer, agreement with the torch model
 and time per sample.
 
-The prediction is the classifier readout of the output spikes: argmax of the spike count per
-class (first class on ties), computed the same way for the torch model, so the two compare.
+The prediction (``--readout``, see export/readout.py) is the class with the most output
+spikes, ties broken by the summed output voltage (default; the output layer's voltage is read
+through a probe), or by class order (``spikes``). The torch model is read out the same way, so
+the two compare one to one.
 """
 from __future__ import annotations
 
@@ -35,6 +37,9 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("--chunk", type=int, default=None, help="samples per Lava run / progress step")
     p.add_argument("--no-progress", action="store_true", dest="no_progress")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    p.add_argument("--readout", choices=("spikes+voltage", "spikes"), default="spikes+voltage",
+                   help="class = most output spikes, ties broken by the summed output voltage "
+                        "(default; probes the output layer's voltage) or by class order (spikes only)")
     from export.learning.cli import add_learning_args
 
     add_learning_args(p)
@@ -60,19 +65,21 @@ def load_test_split(T: int, window_ms: float, data_dir: str | None, n: int):
 
 
 def torch_reference(model, x):
-    """Per-layer spikes (T, B, N) of the torch model in float64 (the float backends' arithmetic)."""
+    """Per-layer spikes (T, B, N) of the torch model in float64 (the float backends' arithmetic),
+    and the output layer's voltage after reset (T, B, N_out), as a device's probe reports it."""
     import numpy as np
     import torch
 
     m = model.double().eval()
     xs = torch.from_numpy(x.astype(np.float64))
-    states, per_layer = None, [[] for _ in m.fcs]
+    states, per_layer, v_out = None, [[] for _ in m.fcs], []
     with torch.no_grad():
         for t in range(xs.shape[0]):
             spikes, _, states = m.step(xs[t], states)
             for l, s in enumerate(spikes):
                 per_layer[l].append(s.numpy() != 0)
-    return [np.stack(s) for s in per_layer]
+            v_out.append(states[-1].v.numpy().copy())
+    return [np.stack(s) for s in per_layer], np.stack(v_out)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     from export.lava import LavaNotInstalledError
     from export.load import load_any
     from export.quantize import quantize, to_precision
+    from export.readout import predict_classes
     from spikeprop.errors import SpikePropError
 
     if getattr(args, "learn", False):
@@ -112,6 +120,9 @@ def run(args: argparse.Namespace) -> int:
     B = x.shape[1]
     chunk = args.chunk or (10 if backend == "lava" else 25)
     counts = [np.zeros((B, n)) for n in net.sizes[1:]]
+    with_v = args.readout == "spikes+voltage"
+    v_sum = np.zeros((B, net.n_outputs)) if with_v else None
+    record = [-1] if with_v else False
     outputs = np.zeros((T, B, net.n_outputs), dtype=bool)
     timing = {"run_s": 0.0, "compile_s": 0.0, "total_s": 0.0}
     bar = tqdm(total=B, desc=f"{backend} {net.precision}", unit="sample", disable=args.no_progress or args.json)
@@ -121,31 +132,33 @@ def run(args: argparse.Namespace) -> int:
         if backend == "lava":
             from export.lava.build import run_lava
 
-            res = run_lava(net, xb, layer_spikes=True)
+            res = run_lava(net, xb, layer_spikes=True, record=record)
             timing["compile_s"] += res.timing.get("compile_s", 0.0) + res.timing.get("runtime_start_s", 0.0)
         else:
             from export.fallback import simulate
 
-            res = simulate(net, xb)
+            res = simulate(net, xb, record=record)
         timing["run_s"] += res.timing.get("run_s", 0.0)
         for l, layer in enumerate(res.layers):
             counts[l][i:i + chunk] = layer["s"].sum(axis=0)
         outputs[:, i:i + chunk] = res.spikes
+        if with_v:
+            v_sum[i:i + chunk] = res.layers[-1]["v"].sum(axis=0)
         bar.update(xb.shape[1])
     bar.close()
     timing["total_s"] = time.perf_counter() - t0
-    pred = counts[-1].argmax(axis=1)
+    pred = predict_classes(counts[-1], v_sum)
     result = {
         "model": str(args.model), "network": net.summary(), "backend": backend, "precision": net.precision,
-        "n_samples": int(B), "T": int(T), "accuracy": float((pred == labels).mean()),
+        "n_samples": int(B), "T": int(T), "readout": args.readout, "accuracy": float((pred == labels).mean()),
         "spikes_per_sample": [float(c.sum(axis=1).mean()) for c in counts],
         "ms_per_sample": 1e3 * timing["total_s"] / B, "ms_per_sample_run": 1e3 * timing["run_s"] / B,
         "lava_compile_s": timing["compile_s"] if backend == "lava" else None,
         "quantization_warnings": report.warnings if report else [],
     }
     if loaded.model is not None:
-        ref = torch_reference(loaded.model, x)
-        ref_pred = ref[-1].sum(axis=0).argmax(axis=1)
+        ref, ref_v = torch_reference(loaded.model, x)
+        ref_pred = predict_classes(ref[-1].sum(axis=0), ref_v.sum(axis=0) if with_v else None)
         result.update(
             torch_accuracy=float((ref_pred == labels).mean()),
             accuracy_drop_points=100.0 * float((ref_pred == labels).mean() - (pred == labels).mean()),
@@ -159,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     if report is not None:
         print(report)
     print(f"deploy {args.model}: {net.summary()} on {backend}, {B} test samples, T={T}")
-    line = f"accuracy: {100 * result['accuracy']:.1f}%"
+    line = f"accuracy ({args.readout} readout): {100 * result['accuracy']:.1f}%"
     if "torch_accuracy" in result:
         line += (f"   torch (float64, same readout): {100 * result['torch_accuracy']:.1f}%"
                  f"   drop: {result['accuracy_drop_points']:+.1f} points")

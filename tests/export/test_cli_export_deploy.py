@@ -38,13 +38,19 @@ def test_export_both_formats_then_deploy(checkpoint, tmp_path, capsys):
                  "--n-samples", "6", "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["n_samples"] == 6 and res["T"] == 20 and res["backend"] == "fallback"
+    assert res["readout"] == "spikes+voltage"
     assert res["identical_output_spike_trains"] == 1.0 and res["prediction_agreement"] == 1.0
     assert len(res["spikes_per_sample"]) == 2
 
     assert main(["deploy", str(tmp_path / "net.h5"), "--backend", "fallback", "--n-samples", "4",
                  "--T", "20", "--no-progress"]) == 0
     text = capsys.readouterr().out
-    assert "accuracy:" in text and "spikes per sample, layer 1" in text and "time per sample" in text
+    assert "accuracy (spikes+voltage readout):" in text and "spikes per sample, layer 1" in text
+    assert "time per sample" in text
+    assert main(["deploy", str(checkpoint), "--backend", "fallback", "--precision", "float",
+                 "--n-samples", "6", "--readout", "spikes", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["readout"] == "spikes" and res["prediction_agreement"] == 1.0
 
 
 def test_user_errors_are_one_line(tmp_path, capsys):

@@ -175,3 +175,15 @@ def test_two_compartment_float_matches_torch_module():
         s, _, _ = mod.sequence(a, torch.from_numpy(dend[l]))
         assert np.array_equal(s.numpy() != 0, fb.layers[l]["s"])
         h = s
+
+
+def test_output_only_record_equals_full_record_on_both_backends(nmnist):
+    """``record=[-1]`` (what the deploy readout probes) gives the output layer's full-record
+    states and nothing for the hidden layers, identically on Lava and the fallback."""
+    x = nmnist(2, 40)
+    q, _ = quantize(from_torch(model("lif", [2312, 32, 10], gain=6.0)))
+    full = simulate(q, x, record=True)
+    for res in (simulate(q, x, record=[-1]), run_lava(q, x, record=[-1])):
+        assert "v" not in res.layers[0] and "u" not in res.layers[0]
+        for k in ("s", "u", "v"):
+            assert np.array_equal(res.layers[-1][k], full.layers[-1][k]), (res.backend, k)
