@@ -42,11 +42,20 @@ class TrainConfig:
     output: str = "classifier"  # last layer: "classifier" (local cross-entropy) or "sp"
     sp_trace: float = 0.0  # >0: gradient through a presynaptic trace (eligibility; dense, slower)
     target_density: float = 0.03  # fraction of input channels in each class's target pattern
-    # --- two-compartment three-factor rule: dW = tc_lr * post_error^T @ pre_trace
-    tc_lr: float = 0.05
-    tc_trace_decay: float = 0.0  # presynaptic trace decay per step (0: the current spike only)
-    tc_slope: float = 4.0  # post error = sigmoid(slope*(v_dend-vth)) - sigmoid(slope*(v_pre-vth))
+    # --- two-compartment three-factor rule (equations: spikeprop.rules.two_compartment):
+    # dW = lr * post_error^T @ pre_trace, post_error = gated sigmoid(dendrite) - sigmoid(soma).
+    # Embedded N-MNIST, 2312-800-10, 15 epochs, seeds 0-2: these defaults 78.7 +- 3.5 %; the
+    # previous ones (forward target, trace 0, slope 4, no gate, lr 0.05 everywhere) 61.3 +- 6.8 %
+    tc_lr: float = 0.006  # output layer learning rate
+    tc_hidden_lr: float | None = 0.002  # hidden layers' learning rate (None: tc_lr)
+    tc_trace_decay: float = 0.9  # presynaptic trace decay per step (0.9 = 1 - dv_dend: exact for v_free)
+    tc_slope: float = 2.0  # post error = sigmoid(slope*(v_dend-vth)) - sigmoid(slope*(v_free-vth))
+    tc_gate: float = 1.0  # >0: error only where |v_free - vth| < tc_gate (boxcar, as in eRBP); 0: off
     tc_drive: float = 0.5  # output layer: one-hot label current into the dendrite per step
+    tc_dend: str = "label"  # hidden dendrites: "label" (tc_dend_drive * B onehot(y), B fixed random
+    #   +-1) or "forward" (the target branch's current through the layer's own weights, W t_y)
+    tc_dend_drive: float = 0.5  # "label": dendrite current per step (+-0.5 -> +-5 at steady state)
+    tc_dend_p: float = 0.2  # "label": fraction of +1 entries in B (classes a hidden neuron fires for)
     # --- metrics
     near_dead_rate: float = 0.01  # spikes per step below which a neuron counts as near-dead
     saturated_rate: float = 0.9  # spikes per step above which a neuron counts as saturated
@@ -66,6 +75,10 @@ class TrainConfig:
             (self.lr > 0 and self.tc_lr > 0, "learning rates must be positive"),
             (0.0 < self.target_density <= 1.0, f"target_density must be in (0, 1], got {self.target_density}"),
             (0.0 <= self.tc_trace_decay < 1.0, "tc_trace_decay must be in [0, 1)"),
+            (self.tc_hidden_lr is None or self.tc_hidden_lr > 0, "tc_hidden_lr must be positive"),
+            (self.tc_gate >= 0, f"tc_gate must be >= 0, got {self.tc_gate}"),
+            (self.tc_dend in ("label", "forward"), f"tc_dend must be 'label' or 'forward', got {self.tc_dend!r}"),
+            (0.0 <= self.tc_dend_p <= 1.0, f"tc_dend_p must be in [0, 1], got {self.tc_dend_p}"),
             (0.0 <= self.sp_trace < 1.0, "sp_trace must be in [0, 1)"),
             (self.tau > 0, f"tau must be positive, got {self.tau}"),
             (self.tree_branching >= 2, "tree_branching must be >= 2"),

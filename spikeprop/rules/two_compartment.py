@@ -1,17 +1,51 @@
 """Two-compartment SP: the target drives the dendrite, the input drives the soma.
 
-Hidden layer l: the target branch (one row per class, same weights) produces the
-current ``W_l t_{l-1}``; the dendrite of each sample's neuron receives the current of
-its own class, the soma receives ``W_l s_{l-1}`` from the input. The post-synaptic error
-(third factor) is the mismatch between the dendrite voltage and the soma's free voltage
-(its input integrated with the dendrite's leak, i.e. the soma voltage without resets:
-comparing the reset soma with a never-resetting dendrite would bias every error
-upwards and saturate firing), and the update is an
-explicit three-factor rule, ``dW = lr * post_error^T @ pre_trace``, a pure function of
-(pre trace, post error) whose constants live in ``TrainConfig`` (``tc_*``), so it maps
-to an on-chip learning rule (e.g. Lava's LearningDense). No autograd is used.
-In classifier mode, the output layer's dendrite receives the one-hot label itself
-(``tc_drive`` per step): the same rule then trains a classifier.
+Every layer learns by its own explicit three-factor rule, ``dW = lr * post_error^T @
+pre_trace``: no autograd, no backward pass, nothing crosses layers or windows except
+the forward activity. For layer l, neuron i, sample b and step t (all state carried
+over the windows of a sequence, updates applied at the end of every window of K steps):
+
+    dendrite   v_d(t)    = (1 - dv_dend) v_d(t-1) + x_d                 (never spikes)
+    soma       v_f(t)    = (1 - dv_dend) v_f(t-1) + (W_l s_{l-1}(t))_i  (free voltage)
+    error      e(t)      = [sig(beta (v_d - vth)) - sig(beta (v_f - vth))]
+                           * 1{|v_f - vth| < gamma}                      (boxcar gate)
+    pre trace  xbar_j(t) = lam xbar_j(t-1) + s_{l-1,j}(t)
+    update     dW_ij     = eta_l / (K B) * sum_{t in window, b} e_i(t) xbar_j(t)
+
+- The third factor is the dendrite/soma mismatch. ``v_f`` is the soma's input
+  integrated with the dendrite's leak but without resets (comparing a reset soma with
+  a never-resetting dendrite would bias every error upwards and saturate firing).
+  beta = ``tc_slope``, gamma = ``tc_gate`` (eRBP's boxcar: only neurons near threshold
+  learn; 0 turns it off), eta_l = ``tc_hidden_lr`` for hidden layers, ``tc_lr`` for the
+  output.
+- lam = ``tc_trace_decay`` = 0.9 = 1 - dv_dend by default: ``v_f`` is linear in W with
+  ``d v_f(t) / d W_ij = xbar_j(t)`` exactly, so the rule is the delta rule of the free
+  voltage (with a current-spike trace, lam = 0, the error at step t was credited only
+  to this step's input while ``v_f`` integrates ~10 steps of it).
+- Dendrite input x_d (the target reaches the layer only here):
+  output layer (classifier mode): ``tc_drive * onehot(y)``;
+  hidden layers, ``tc_dend="label"``: ``tc_dend_drive * B_l[:, y]``, a fixed random
+  +-1 projection of the one-hot label (+1 with probability ``tc_dend_p``; eRBP's fixed
+  random feedback, here carrying the label instead of the error), drawn from the seed:
+  each hidden neuron learns to fire for a random subset of classes;
+  ``tc_dend="forward"``: the current of the target branch through the layer's own
+  weights, ``(W_l t_{l-1})_i`` of the sample's class (the target signal fed forward).
+- The rule is a pure function of (pre trace, post error) whose constants live in
+  ``TrainConfig`` (``tc_*``), so it maps to an on-chip learning rule (e.g. Lava's
+  LearningDense).
+
+Measured (embedded N-MNIST, 2312-800-10, T=30, 15 epochs, seeds 0-2, final test accuracy
+of the output spike counts, mean +- std): defaults (label target p=0.2, lam=0.9, beta=2,
+gamma=1, eta 0.002 hidden / 0.006 output) 78.7 +- 3.5 % (79/82/75); shallow 62.0 +- 3.6 %;
+the previous defaults (forward target, lam=0, beta=4, no gate, lr 0.05) 61.3 +- 6.8 %.
+Ablations of the defaults: no gate 76.0 +- 1.0; ``tc_dend="forward"`` 77.0 +- 6.6; hidden
+learning off (eta_hidden ~ 0) 54.0 +- 2.6. A ridge probe on the hidden spike counts
+(seed 0) gave 68 % at init and 82 % after the previous rule: the hidden layer did learn,
+the output's credit assignment (lam=0, steep sigmoid, lr 0.05 -> test accuracy swinging
++-15 points between epochs) was the bottleneck.
+
+With ``lam > 0`` and a sparse first-layer input, the update is computed regrouped by input
+step (``three_factor_dw_sparse_trace``): the same sum, touching active inputs only.
 """
 from __future__ import annotations
 
@@ -39,12 +73,22 @@ def leaky_integral(cur: torch.Tensor, state: torch.Tensor | None, decay: float) 
 
 
 def post_error(v_dend: torch.Tensor, v_soma: torch.Tensor, vth: float | torch.Tensor,
-               slope: float) -> torch.Tensor:
+               slope: float, gate: float = 0.0) -> torch.Tensor:
     """Dendrite/soma mismatch, squashed so it stays bounded: f(v_dend) - f(v_soma).
 
     With ``slope * (v - vth)`` inside a sigmoid this is the logistic-regression error of
-    the soma against the dendrite's target, so the rule is a local delta rule."""
-    return torch.sigmoid(slope * (v_dend - vth)) - torch.sigmoid(slope * (v_soma - vth))
+    the soma against the dendrite's target, so the rule is a local delta rule. ``gate``
+    > 0: only where ``|v_soma - vth| < gate`` (a boxcar surrogate derivative, as in eRBP)."""
+    err = torch.sigmoid(slope * (v_dend - vth)) - torch.sigmoid(slope * (v_soma - vth))
+    if gate > 0:
+        err = err * ((v_soma - vth).abs() < gate)
+    return err
+
+
+def label_projection(n: int, n_classes: int, p: float, seed: int, layer: int) -> torch.Tensor:
+    """Fixed random (n, C) +-1 matrix (+1 with probability ``p``), the same for a given seed."""
+    g = torch.Generator().manual_seed(int(seed) * 104729 + 7 + 31 * layer)
+    return torch.where(torch.rand(n, n_classes, generator=g) < p, 1.0, -1.0)
 
 
 def three_factor_dw(pre_trace: torch.Tensor, error: torch.Tensor, lr: float) -> torch.Tensor:
@@ -58,11 +102,54 @@ def three_factor_dw_sparse(pre: SparseRows, error: torch.Tensor, lr: float) -> t
     return lr * g.t() / pre.n_rows
 
 
+def three_factor_dw_sparse_trace(pre: SparseRows, error: torch.Tensor, lr: float, decay: float, k: int,
+                                 trace: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``three_factor_dw`` with the decaying pre trace of a binary sparse input, without the
+    dense (K*R, N_in) trace: the same sum regrouped by input step (rows step-major),
+
+        sum_t e(t)^T xbar(t) = sum_j ebar(j)^T s(j) + (sum_t decay^(t+1) e(t))^T xbar_prev,
+        ebar(j) = sum_{t>=j} decay^(t-j) e(t)   (within the window),
+
+    so the product touches only active inputs. Returns (dW, the trace after the window)."""
+    e = error.view(k, -1, error.shape[-1])
+    R = e.shape[1]
+    ebar, acc = [], torch.zeros_like(e[0])
+    for t in range(k - 1, -1, -1):
+        acc = decay * acc + e[t]
+        ebar.append(acc)
+    ebar = torch.stack(ebar[::-1]).reshape(k * R, -1)
+    dw = three_factor_dw_sparse(pre, ebar, lr)
+    counts = torch.diff(pre.row_offsets, append=torch.tensor([pre.cols.numel()]))
+    rows = torch.repeat_interleave(torch.arange(pre.n_rows), counts)  # entry -> row t * R + r
+    new = torch.zeros(R * pre.n_cols, dtype=e.dtype)
+    new.index_add_(0, (rows % R) * pre.n_cols + pre.cols.long(), decay ** (k - 1 - rows // R).to(e.dtype))
+    new = new.view(R, pre.n_cols)
+    if trace is not None:
+        carried = torch.einsum("t,trn->rn", decay ** torch.arange(1, k + 1, dtype=e.dtype), e)
+        dw = dw + lr * carried.t() @ trace / (k * R)
+        new = new + decay ** k * trace
+    return dw, new
+
+
 class TwoCompartmentLearner(Learner):
     def __init__(self, net, signal, cfg) -> None:
         super().__init__(net, signal, cfg)
         if net.cfg.neuron != "two_compartment":
             raise ValueError("sp-two-compartment needs neuron='two_compartment'")
+        self.label_proj = [label_projection(n, cfg.n_classes, cfg.tc_dend_p, cfg.seed, l)
+                           for l, n in enumerate(net.cfg.sizes[1:-1])]
+        last = net.n_layers - 1
+        hidden_lr = cfg.tc_lr if cfg.tc_hidden_lr is None else cfg.tc_hidden_lr
+        self.lrs = [cfg.tc_lr if l == last else hidden_lr for l in range(net.n_layers)]
+
+    def dendrite_input(self, l: int, y: torch.Tensor, cur_t: torch.Tensor, k: int) -> torch.Tensor:
+        """(k, B, N) current into layer ``l``'s dendrites: the only way the target enters."""
+        cfg = self.cfg
+        if l == self.net.n_layers - 1 and cfg.output == "classifier":
+            return (F.one_hot(y, self.net.cfg.sizes[-1]).float() * cfg.tc_drive).expand(k, -1, -1)
+        if cfg.tc_dend == "label" and l < len(self.label_proj):
+            return (cfg.tc_dend_drive * self.label_proj[l][:, y].t()).expand(k, -1, -1)
+        return cur_t[:, y]
 
     @torch.no_grad()
     def train_batch(self, x: SparseSpikes, y: torch.Tensor) -> BatchResult:
@@ -80,7 +167,6 @@ class TwoCompartmentLearner(Learner):
         out_h = torch.zeros(B, net.cfg.sizes[-1])
         out_t = torch.zeros(C, net.cfg.sizes[-1])
         out_r = torch.zeros(B, net.cfg.sizes[-1])
-        onehot = F.one_hot(y, net.cfg.sizes[-1]).float() * cfg.tc_drive
         for t0 in range(0, T, cfg.update_every):
             k = min(T, t0 + cfg.update_every) - t0
             prev_h: torch.Tensor | SparseRows = x.window(t0, t0 + k)
@@ -90,15 +176,12 @@ class TwoCompartmentLearner(Learner):
                 fc, neuron = net.fcs[l], net.neurons[l]
                 cur_h = layer_current(fc, prev_h, k)
                 cur_t = (pattern @ fc.weight.t()).expand(k, C, -1) if l == 0 else prev_t @ fc.weight.t()
-                if l == L - 1 and cfg.output == "classifier":
-                    dend = onehot.expand(k, B, -1)
-                else:
-                    dend = cur_t[:, y]
+                dend = self.dendrite_input(l, y, cur_t, k)
                 s_h, v_h, states_h[l], v_d = run_layer(neuron, cur_h, states_h[l], dend, record_dend=True)
                 s_t, v_t, states_t[l] = run_layer(neuron, cur_t, states_t[l])
                 v_free, free[l] = leaky_integral(cur_h, free[l], 1.0 - float(neuron.dv_dend))
-                err = post_error(v_d, v_free, neuron.threshold, cfg.tc_slope).reshape(k * B, -1)
-                dw, traces[l] = self.weight_update(prev_h, err, k, traces[l])
+                err = post_error(v_d, v_free, neuron.threshold, cfg.tc_slope, cfg.tc_gate).reshape(k * B, -1)
+                dw, traces[l] = self.weight_update(prev_h, err, k, traces[l], self.lrs[l])
                 updates.append(dw)
                 loss_sums[l] += float(err.pow(2).mean(-1).sum()) / B
                 counts[l] += s_h.sum((0, 1))
@@ -113,17 +196,17 @@ class TwoCompartmentLearner(Learner):
                            spike_counts=counts, n_steps=T * B, rate_output=out_r)
 
     def weight_update(self, pre: torch.Tensor | SparseRows, err: torch.Tensor, k: int,
-                      trace: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+                      trace: torch.Tensor | None, lr: float) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(dW, trace) of one layer for one window; the trace carries across the windows of a sequence."""
-        cfg = self.cfg
-        decay = cfg.tc_trace_decay
-        if isinstance(pre, SparseRows) and decay == 0.0:
-            return three_factor_dw_sparse(pre, err, cfg.tc_lr), None
-        spikes = pre.dense().view(k, -1, pre.n_cols) if isinstance(pre, SparseRows) else pre
-        tr = torch.zeros_like(spikes[0]) if trace is None else trace
+        decay = self.cfg.tc_trace_decay
+        if isinstance(pre, SparseRows):
+            if decay == 0.0:
+                return three_factor_dw_sparse(pre, err, lr), None
+            return three_factor_dw_sparse_trace(pre, err, lr, decay, k, trace)
+        tr = torch.zeros_like(pre[0]) if trace is None else trace
         steps = []
-        for s in spikes:
+        for s in pre:
             tr = update_trace(tr, s, decay)
             steps.append(tr)
-        pre_trace = torch.stack(steps).reshape(k * spikes.shape[1], -1)
-        return three_factor_dw(pre_trace, err, cfg.tc_lr), tr
+        pre_trace = torch.stack(steps).reshape(k * pre.shape[1], -1)
+        return three_factor_dw(pre_trace, err, lr), tr
