@@ -23,7 +23,7 @@ outputs (in --out):
   study.json, <run>/history.jsonl, <run>/rates.json   everything behind them
 
 examples:
-  spikeprop dead-neurons                                # default study (~6 min on 2 cores)
+  spikeprop dead-neurons                                # default study (~1-2 min on 2 cores)
   spikeprop dead-neurons --quick --out runs/dn-quick    # tiny smoke run (~15 s)
   spikeprop dead-neurons --stress-threshold 3 --stress-bias -0.2 --epochs 12
   spikeprop dead-neurons --methods bp-heaviside,sp-voltage --settings high-threshold --seeds 0,1,2
