@@ -146,7 +146,7 @@ class SparseSpikes:
                 key = key.to(torch.int32)
             key, _ = torch.sort(key)
             self._sorted = key.long()
-            self._t_start = torch.searchsorted(key, torch.arange(self.shape[0] + 1) * (B * N))
+            self._t_start = torch.searchsorted(self._sorted, torch.arange(self.shape[0] + 1) * (B * N))
         lo, hi = int(self._t_start[t0]), int(self._t_start[t1])
         key = self._sorted[lo:hi] - t0 * B * N
         rows, cols = key // N, key % N
