@@ -6,7 +6,8 @@
    descends the tree, comparing only with the children of each visited node, so it
    makes fewer comparisons than C; the count is reported.
 3. ``classifier``: the output layer is a trained classifier (one unit per class):
-   argmax of its summed voltage (``classifier_rate``: of its spike count).
+   argmax of its summed voltage (``classifier_rate``: of its spike count, ties broken by the
+   summed voltage, ``export.readout.predict_classes``).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from export.readout import predict_classes
 from spikeprop.config import TrainConfig
 from spikeprop.metrics import LayerStats
 from spikeprop.model import SpikingNet
@@ -178,7 +180,9 @@ def predictions(out: Outputs, cfg: TrainConfig) -> tuple[dict[str, torch.Tensor]
     preds["adaptive"], comps = ClassTree(out.t, cfg.tree_branching).predict(out.h)
     if out.h.shape[-1] == cfg.n_classes:
         preds["classifier"] = predict_classifier(out.h)
-        preds["classifier_rate"] = predict_classifier(out.rate + 1e-6 * out.h)
+        # most output spikes, ties by summed voltage: the readout `spikeprop deploy` uses on a device
+        preds["classifier_rate"] = torch.from_numpy(
+            predict_classes(out.rate.double().numpy(), out.h.double().numpy()))
     return preds, comps
 
 
