@@ -56,8 +56,7 @@ BIAS_EXP_RANGE = (0, 7)
 STATE_MAX = 2**23 - 1  # |v| saturates here; u wraps around at 24 bits
 
 
-class NetworkError(ValueError):
-    """A network description is inconsistent (shapes, parameters, ranges)."""
+from export.errors import NetworkError  # noqa: E402  (re-exported)
 
 
 def sign_mode(weights: np.ndarray) -> str:

@@ -35,8 +35,7 @@ NEURON_DATASETS = ("type", "iDecay", "vDecay", "vThMant")
 SUPPORTED_NEURONS = ("CUBA", "LOIHI")
 
 
-class NetxError(ValueError):
-    """A netx file cannot be read or written (names the file, layer and dataset)."""
+from export.errors import NetxError  # noqa: E402  (re-exported)
 
 
 # --- writing -----------------------------------------------------------------------------------

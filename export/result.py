@@ -25,8 +25,7 @@ import numpy as np
 from export.network import Network
 
 
-class InputError(ValueError):
-    """Input spikes of the wrong shape or width for the network."""
+from export.errors import InputError  # noqa: E402  (re-exported)
 
 
 def recorded_layers(record: bool | Sequence[int], n_layers: int) -> set[int]:

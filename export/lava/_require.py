@@ -52,8 +52,7 @@ def _tolerant_start_method():
         multiprocessing.set_start_method = original
 
 
-class LavaNotInstalledError(ImportError):
-    """lava-nc cannot be used in this environment; the one-line message says how to fix it."""
+from export.errors import LavaNotInstalledError  # noqa: E402  (re-exported)
 
 
 def require_lava() -> None:
