@@ -133,6 +133,19 @@ class SparseSpikes:
         t, b, c = (x != 0).nonzero(as_tuple=True)
         return cls(t, b, c, tuple(x.shape))  # type: ignore[arg-type]
 
+    @classmethod
+    def from_sorted_keys(cls, key: torch.Tensor, shape: tuple[int, int, int]) -> "SparseSpikes":
+        """From ascending flat keys ``(t * B + b) * N + c`` (a row-major ``nonzero`` of a
+        contiguous (T, B, N) tensor): ``window`` then skips its sort, which for a dense
+        rate-coded batch (millions of spikes) costs more than encoding it."""
+        T, B, N = (int(v) for v in shape)
+        key = key.long()
+        t, rest = key // (B * N), key % (B * N)
+        out = cls(t, rest // N, rest % N, (T, B, N))
+        out._sorted = key
+        out._t_start = torch.searchsorted(key, torch.arange(T + 1) * (B * N))
+        return out
+
     def window(self, t0: int, t1: int, extra: torch.Tensor | None = None) -> SparseRows:
         """Steps ``t0 <= t < t1`` as a ((t1-t0)*B, N) matrix, row = (t - t0) * B + b.
 
