@@ -1,9 +1,17 @@
-"""Shared plumbing for the torch neuron modules: input checks and the time loop."""
+"""One base for the torch neuron modules: parameters, initial state, checked one-step forward, time loop.
+
+A subclass names its step function (``neurons.functional``), its state type and its
+parameters; everything else (input checks, zero initial state, surrogate choice,
+``forward`` and ``sequence``) lives here once.
+"""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import torch
+from torch import nn
+
+from neurons.surrogate import DEFAULT_SURROGATE, spike_fn, spike_for_step
 
 
 def check_input(name: str, x: torch.Tensor, state_like: torch.Tensor | None = None) -> None:
@@ -17,6 +25,14 @@ def check_input(name: str, x: torch.Tensor, state_like: torch.Tensor | None = No
             f"{name}: input has shape {tuple(x.shape)} but the state has shape "
             f"{tuple(state_like.shape)}; pass state=None to start a new sequence"
         )
+
+
+def check_decay(name: str, value: float) -> float:
+    """``value`` as a float, or one error if it is not a decay in [0, 1]."""
+    value = float(value)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {value}")
+    return value
 
 
 def run_sequence(
@@ -33,3 +49,69 @@ def run_sequence(
         spikes.append(s)
         volts.append(v_pre)
     return torch.stack(spikes), torch.stack(volts), state
+
+
+class NeuronModule(nn.Module):
+    """Torch neuron with explicit state: ``forward(x, state=None) -> (s, v_pre, new_state)``.
+
+    Subclasses set ``kind`` (named in error messages), ``state_type`` (a NamedTuple of
+    tensors shaped like the input, with a ``v`` field), ``step_fn`` (the pure step from
+    ``neurons.functional``, called as ``step_fn(x, *extra, state, params, spike_fn)``) and
+    the ``params`` property. A neuron with extra per-step inputs (the two-compartment
+    dendrite) lists them in ``extra_inputs`` and passes them to ``_step``/``_sequence``.
+    """
+
+    kind: ClassVar[str] = "neuron"
+    state_type: ClassVar[Any]
+    step_fn: ClassVar[Callable[..., tuple[torch.Tensor, torch.Tensor, Any]]]
+    extra_inputs: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, surrogate: str = DEFAULT_SURROGATE) -> None:
+        super().__init__()
+        self.surrogate = surrogate
+        self.spike_grad = spike_fn(surrogate)
+
+    def register_constant(self, name: str, value: float, decay: bool = False) -> None:
+        """A scalar float64 buffer ``name`` (float64 so export reads the exact value; decays checked)."""
+        value = check_decay(f"{self.kind}: {name}", value) if decay else float(value)
+        self.register_buffer(name, torch.tensor(value, dtype=torch.float64))
+
+    @property
+    def params(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define params")
+
+    def initial_state(self, x: torch.Tensor) -> Any:
+        """All-zero state shaped like ``x`` (a fresh tensor per field)."""
+        return self.state_type(*(torch.zeros_like(x) for _ in self.state_type._fields))
+
+    def forward(self, x: torch.Tensor, state: Any = None):
+        """One time step; ``state=None`` starts a new sequence. Returns ``(s, v_pre, new_state)``."""
+        return self._step(x, state)
+
+    def sequence(self, x_seq: torch.Tensor, state: Any = None):
+        """Run over time (dim 0). Returns ``(spikes, v_pre, final_state)``; spikes and v_pre are (T, ...)."""
+        return self._sequence(x_seq, state)
+
+    def _step(self, x: torch.Tensor, state: Any, extra: tuple[torch.Tensor | None, ...] = ()):
+        """Check ``x`` and each extra input (None means zeros), then call ``step_fn`` once."""
+        check_input(self.kind, x, None if state is None else state.v)
+        extra = tuple(
+            torch.zeros_like(x) if e is None else _checked(f"{self.kind} ({name})", e, x)
+            for name, e in zip(self.extra_inputs, extra)
+        )
+        if state is None:
+            state = self.initial_state(x)
+        return self.step_fn(x, *extra, state, self.params, spike_for_step(self.spike_grad))
+
+    def _sequence(self, x_seq: torch.Tensor, state: Any, extra_seqs: tuple[torch.Tensor | None, ...] = ()):
+        """``_step`` over time; each extra sequence is (T, ...) like ``x_seq`` or None."""
+        steps = [None if e is None else iter(e) for e in extra_seqs]
+        return run_sequence(
+            lambda x, s: self._step(x, s, tuple(None if it is None else next(it) for it in steps)),
+            x_seq, state,
+        )
+
+
+def _checked(name: str, x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    check_input(name, x, like)
+    return x

@@ -1,4 +1,7 @@
-"""neurons.LIF: a real snntorch.Leaky that matches snntorch's zero-reset Leaky, plus clear errors."""
+"""neurons.LIF matches snntorch's zero-reset Leaky (without joining its global registry), plus clear errors."""
+import gc
+import weakref
+
 import pytest
 import snntorch
 import torch
@@ -26,10 +29,30 @@ def test_lif_matches_snntorch_leaky_zero_reset(beta):
     assert total > 0, "test input must make the neurons spike"
 
 
-def test_lif_is_an_snntorch_leaky_with_zero_reset():
-    lif = LIF(beta=0.9)
-    assert isinstance(lif, snntorch.Leaky)
+@pytest.mark.parametrize("learn", [False, True])
+def test_lif_stores_what_a_zero_reset_snntorch_leaky_stores(learn):
+    """Same tensors and state_dict keys as snntorch.Leaky (plus bias), so older checkpoints load."""
+    lif = LIF(beta=0.875, threshold=0.5, learn_beta=learn, learn_threshold=learn)
+    ref = snntorch.Leaky(beta=0.875, threshold=0.5, reset_mechanism="zero", learn_beta=learn, learn_threshold=learn)
+    ours, theirs = lif.state_dict(), ref.state_dict()
     assert lif.reset_mechanism == "zero"
+    assert list(ours) == list(theirs) + ["bias"]
+    for k, v in theirs.items():
+        assert ours[k].dtype == v.dtype and torch.equal(ours[k], v), k
+    assert sorted(n for n, _ in lif.named_parameters()) == sorted(n for n, _ in ref.named_parameters())
+    LIF(beta=0.5).load_state_dict({**theirs, "bias": torch.tensor(0.25, dtype=torch.float64)})
+
+
+def test_constructing_neurons_leaves_nothing_behind():
+    """No class-level registry (snntorch's SpikingNeuron.instances or any other) keeps modules alive."""
+    before = len(snntorch.SpikingNeuron.instances)
+    made = [cls() for _ in range(50) for cls in (LIF, CubaLIF, TwoCompartment)]
+    assert len(snntorch.SpikingNeuron.instances) == before
+    refs = [weakref.ref(m) for m in made]
+    del made
+    gc.collect()
+    alive = [r() for r in refs if r() is not None]
+    assert not alive, f"{len(alive)} neuron modules still referenced after deletion"
 
 
 def test_surrogate_by_name_gives_gradient_and_heaviside_gives_none():
