@@ -21,3 +21,7 @@ class InputError(ExportError, ValueError):
 
 class LavaNotInstalledError(ExportError, ImportError):
     """lava-nc cannot be used in this environment; the one-line message says how to fix it."""
+
+
+class NirError(ExportError, ValueError):
+    """A NIR graph cannot be written or read exactly (names the node or layer and the reason)."""

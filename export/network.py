@@ -83,6 +83,10 @@ class Layer:
     precision: str = "float"
     weight_exp: int = 0  # fixed only: synaptic input scaled by 2**weight_exp
     name: str = ""
+    # fixed only: Lava Dense's ``num_weight_bits``; it keeps the top ``num_weight_bits`` bits
+    # (+1 sign bit if mixed) of the 8-bit weights. 8 drops bit 0 of mixed weights; 9 keeps it
+    # (what lava-dl's netx passes for odd mixed weights, see export.netx).
+    num_weight_bits: int = 8
 
     def __post_init__(self) -> None:
         self.weights = np.asarray(self.weights)
@@ -161,6 +165,9 @@ class Layer:
         if int(self.weight_exp) != self.weight_exp:
             raise NetworkError(f"{where}: weight_exp must be an integer, got {self.weight_exp}")
         self.weight_exp = int(self.weight_exp)
+        if int(self.num_weight_bits) != self.num_weight_bits or not 1 <= self.num_weight_bits <= 9:
+            raise NetworkError(f"{where}: num_weight_bits must be an integer in [1, 9], got {self.num_weight_bits}")
+        self.num_weight_bits = int(self.num_weight_bits)
         mode = sign_mode(self.weights)
         lo, hi = weight_range(mode)
         over = max(int(self.weights.max()) - hi, lo - int(self.weights.min()), 0)
@@ -297,7 +304,8 @@ def save_network(network: Network, path: Any) -> None:
                 params[k] = v
         arrays[f"layer{i}_weights"] = np.asarray(layer.weights)
         header["layers"].append({"neuron": layer.neuron, "precision": layer.precision,
-                                 "weight_exp": layer.weight_exp, "name": layer.name, "params": params})
+                                 "weight_exp": layer.weight_exp, "name": layer.name, "params": params,
+                                 "num_weight_bits": layer.num_weight_bits})
     np.savez(path, header=np.array(json.dumps(header)), **arrays)
 
 
@@ -315,7 +323,8 @@ def load_network(path: Any) -> Network:
                 params = {k: (data[v["array"]] if isinstance(v, dict) else v) for k, v in spec["params"].items()}
                 layers.append(Layer(weights=data[f"layer{i}_weights"], neuron=spec["neuron"], params=params,
                                     precision=spec["precision"], weight_exp=spec["weight_exp"],
-                                    name=spec.get("name", "")))
+                                    name=spec.get("name", ""),
+                                    num_weight_bits=spec.get("num_weight_bits", 8)))
             return Network(layers, header["n_inputs"], meta=header.get("meta", {}))
     except NetworkError:
         raise

@@ -12,11 +12,14 @@ Layout (one group per layer under ``layer/``, numbered from 0)::
 
 lava-dl maps a CUBA neuron to Lava ``LIF(vth=vThMant, du=iDecay - 1, dv=vDecay,
 bias_mant=bias, bias_exp=6)`` and a dense weight matrix ``w`` to ``Dense(w << s,
-weight_exp=-s)`` with ``s`` chosen by its ``optimize_weight_bits`` (8-bit weights). So a
+weight_exp=-s, num_weight_bits=b)`` with ``s`` and ``b`` chosen by its ``optimize_weight_bits``
+(``lava_dl_weight_bits`` reproduces it; ``b`` = 9 keeps bit 0 of odd mixed weights). So a
 netx weight is the effective synaptic weight, ``iDecay`` is the true current decay on 4096
 (4096 = no current memory: our ``lif``) and the threshold is a mantissa (<< 6). ``load_netx``
 applies the same weight mapping, so the loaded network runs exactly as lava-dl would run it.
 
+Dense layers without a ``neuron`` group (lava-dl's bootstrap tutorial file has them) are
+refused with a one-line error ("missing group 'neuron'"): we do not guess their neuron.
 Optional ``input`` layers (a neuron per input with one scalar weight and bias) load as a
 diagonal dense layer. Conv, pooling and other layer types are refused by name.
 A layer group's ``spikeprop_neuron`` attribute records our neuron kind (lava-dl ignores it).
@@ -141,26 +144,36 @@ def _int(value: Any, where: str, key: str) -> int:
     return int(arr[0])
 
 
-def lava_dl_weight_bits(weight: np.ndarray) -> tuple[np.ndarray, int]:
-    """lava-dl netx's ``optimize_weight_bits``: integer weights -> (Dense weights, weight_exp).
+def lava_dl_weight_bits(weight: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """lava-dl netx's ``optimize_weight_bits``: integer weights -> (Dense weights, weight_exp,
+    num_weight_bits), the three values lava-dl passes to Lava's ``Dense``.
 
-    Weights beyond 8 bits (which lava-dl itself cannot map) are shifted right instead.
+    As in lava-dl: the sign mode is inhibitory only if max < 0 (so max == 0 is *mixed*: scale
+    from -128 / min, no division by the zero maximum); the shift is floor(log2(scale)) (+1 if
+    mixed); ``num_weight_bits = 8 - shift - n`` with ``n`` the largest power of two (<= 8)
+    dividing every weight, minus 1 if mixed. Lava then truncates exactly the bits that are
+    zero, so odd mixed weights in [-256, 254] get 9 bits and keep bit 0. Weights beyond 8
+    bits (which lava-dl itself cannot map) are shifted right instead, with 8 bits.
     """
     w = weight.astype(np.int64)
     max_w, min_w = int(w.max()), int(w.min())
     if max_w == min_w == 0:
-        return w, 0
+        return w, 0, 8
     if max_w < 0:
         scale, signed = -256 / min_w, 0
     elif min_w >= 0:
         scale, signed = 255 / max_w, 0
     else:
-        scale = min(127 / max_w, -128 / min_w)
+        scale = min(127 / max_w if max_w > 0 else math.inf, -128 / min_w)
         signed = 1
     bits = int(math.floor(math.log2(scale))) + signed
-    if bits >= 0:
-        return w << bits, -bits
-    return w >> -bits, -bits
+    if bits < 0:
+        return w >> -bits, -bits, 8
+    n = next(k for k in range(8, -1, -1) if np.all(w % (1 << k) == 0)) - signed
+    num_bits = 8 - bits - n
+    # Lava drops 8 - num_bits (+1 if mixed, by *its* sign rule) bits: never fewer than 0.
+    lava_mixed = int(min_w < 0 < max_w)
+    return w << bits, -bits, int(min(max(num_bits, 1), 8 + lava_mixed))
 
 
 def _neuron(g: Any, where: str) -> dict[str, int]:
@@ -285,10 +298,10 @@ def _dense_layer(g: Any, where: str, n_prev: int | None) -> Layer:
     neuron = _neuron(g, where)
     bias, bias_exp = _bias(g, where, n_out)
     kind = _kind(g, neuron)
-    weights, exp = lava_dl_weight_bits(w)
+    weights, exp, num_bits = lava_dl_weight_bits(w)
     try:
         return Layer(weights=weights, neuron=kind, params=_params(neuron, kind, bias, bias_exp),
-                     precision="fixed", weight_exp=exp)
+                     precision="fixed", weight_exp=exp, num_weight_bits=num_bits)
     except NetworkError as exc:
         raise NetxError(f"{where}: {exc}") from None
 
@@ -299,11 +312,11 @@ def _input_layer(g: Any, where: str) -> tuple[Layer, int]:
     weight = _int(g["weight"][()], where, "weight") if "weight" in g else 64  # lava-dl's default
     neuron = _neuron(g, where)
     bias, bias_exp = _bias(g, where, n)
-    w, exp = lava_dl_weight_bits(np.eye(n, dtype=np.int64) * weight)
+    w, exp, num_bits = lava_dl_weight_bits(np.eye(n, dtype=np.int64) * weight)
     kind = _kind(g, neuron)
     try:
         layer = Layer(weights=w, neuron=kind, params=_params(neuron, kind, bias, bias_exp),
-                      precision="fixed", weight_exp=exp)
+                      precision="fixed", weight_exp=exp, num_weight_bits=num_bits)
     except NetworkError as exc:
         raise NetxError(f"{where}: {exc}") from None
     return layer, n

@@ -80,15 +80,23 @@ def trunc_mul(x: np.ndarray, mult: int, out: np.ndarray | None = None) -> np.nda
 
 
 def lava_weights(layer: Layer) -> np.ndarray:
-    """The weights Lava's fixed Dense model actually uses (clipped, lowest bit dropped if mixed)."""
+    """The weights Lava's fixed Dense model actually uses: ``clip_weights`` to 8 bits, then
+    ``truncate_weights`` drops the lowest ``8 - num_weight_bits (+1 if mixed)`` bits (of |w|
+    for inhibitory weights); with the default 8 bits that is bit 0 of mixed weights only."""
     w = np.asarray(layer.weights, dtype=np.int64)
     mode = sign_mode(w)
     if mode == "mixed":
         w = np.clip(w, -256, 255)
-        return (w >> 1) << 1
+    elif mode == "inhibitory":
+        w = -np.clip(-w, 0, 255)
+    else:
+        w = np.clip(w, 0, 255)
+    drop = 8 - getattr(layer, "num_weight_bits", 8) + (mode == "mixed")
+    if drop <= 0:
+        return w
     if mode == "inhibitory":
-        return -np.clip(-w, 0, 255)
-    return np.clip(w, 0, 255)
+        return -((-w >> drop) << drop)
+    return (w >> drop) << drop
 
 
 def effective_bias(layer: Layer) -> np.ndarray | int:

@@ -97,7 +97,8 @@ def build_graph(
     neurons, sinks, monitors = [], {}, {}
     keep = recorded_layers(record, len(network.layers))
     for j, layer in enumerate(network.layers):
-        kwargs = {"weight_exp": layer.weight_exp} if precision == "fixed" else {}
+        kwargs = ({"weight_exp": layer.weight_exp, "num_weight_bits": layer.num_weight_bits}
+                  if precision == "fixed" else {})
         dense = Dense(weights=np.asarray(layer.weights), **kwargs)
         reset = (reset_interval, (j + 2) % reset_interval) if reset_interval else None
         neuron = _neuron(layer, precision, reset)

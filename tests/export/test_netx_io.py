@@ -97,7 +97,7 @@ def test_reads_lava_dl_files_with_input_layer_and_bias(tmp_path):
     # lava-dl's weight mapping: mixed weights within 7 bits are doubled with weight_exp -1
     with h5py.File(tmp_path / "dl.net") as f:
         w = f["layer/1/weight"][()]
-    W, e = lava_dl_weight_bits(w)
+    W, e, _ = lava_dl_weight_bits(w)
     assert np.array_equal(d1.weights, W) and d1.weight_exp == e and e < 0
     x = np.random.default_rng(0).random((20, 2, 6)) < 0.5
     assert simulate(net, x).spikes.shape == (20, 2, 3)
