@@ -24,17 +24,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from export.network import (
+from export.errors import NetworkError
+from export.loihi import (
+    ACT_SHIFT,
     BIAS_MANT_RANGE,
     DECAY_UNITY,
+    UV_MAX,
     VTH_MAX,
-    Layer,
-    Network,
-    NetworkError,
+    VTH_SHIFT,
+    activation_bound,
+    dense_weights,
+    round_half_away,
+    scale_bias,
     sign_mode,
 )
-
-UV_MAX = 2**23
+from export.network import Layer, Network
 
 
 @dataclass
@@ -86,10 +90,6 @@ class QuantReport:
         return "\n".join(lines)
 
 
-def _round_half_away(x: np.ndarray) -> np.ndarray:
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
-
-
 def _weight_scale(w: np.ndarray, mode: str, weight_exp: int, clip_percentile: float | None) -> float:
     """Largest k with W = w * k / 2**weight_exp inside the 8-bit range of ``mode``."""
     pos = w[w > 0]
@@ -127,7 +127,7 @@ def quantize_layer(
     k = _weight_scale(w, mode, weight_exp, clip_percentile)
     if not math.isfinite(k):  # all-zero weights: scale from the threshold instead
         k = 1024.0 / max(abs(vth), 1e-12)
-    k_vth = min(VTH_MAX, UV_MAX / (64 * v_headroom)) / vth if vth > 0 else math.inf
+    k_vth = min(VTH_MAX, UV_MAX / (2**VTH_SHIFT * v_headroom)) / vth if vth > 0 else math.inf
     if k > k_vth:
         warnings.append(
             f"threshold {vth:g} is large next to the weights (max |w| {np.abs(w).max():g}): scale "
@@ -137,12 +137,12 @@ def quantize_layer(
     # Weights: mixed sign rounds to even (Lava drops bit 0); clip only what clip_percentile cut.
     wk = w * k / 2.0**weight_exp
     if mode == "mixed":
-        wq = 2 * _round_half_away(wk / 2)
+        wq = 2 * round_half_away(wk / 2)
         lo, hi = -256, 254
     elif mode == "excitatory":
-        wq, lo, hi = _round_half_away(wk), 0, 255
+        wq, lo, hi = round_half_away(wk), 0, 255
     else:
-        wq, lo, hi = _round_half_away(wk), -255, 0
+        wq, lo, hi = round_half_away(wk), -255, 0
     clipped = int(np.sum((wq < lo) | (wq > hi)))
     wq = np.clip(wq, lo, hi).astype(np.int64)
     w_back = wq * 2.0**weight_exp / k
@@ -159,10 +159,10 @@ def quantize_layer(
 
     bias = np.asarray(p["bias"], dtype=np.float64)
     bias_exp = 6
-    mant = _round_half_away(bias * k)
+    mant = round_half_away(bias * k)
     if np.abs(mant).max() > BIAS_MANT_RANGE[1]:
         bias_exp = 7
-        mant = _round_half_away(bias * k / 2)
+        mant = round_half_away(bias * k / 2)
     lo_b, hi_b = BIAS_MANT_RANGE
     if mant.min() < lo_b or mant.max() > hi_b:
         warnings.append(f"bias saturates the 13-bit mantissa (needs {np.abs(mant).max():.0f})")
@@ -186,17 +186,15 @@ def quantize_layer(
         decay_err["dv_dend"] = abs(params["dv_dend"] / DECAY_UNITY - float(p["dv_dend"]))
         decay_err["g"] = abs(params["g"] / DECAY_UNITY - float(p["g"]))
 
-    from export.fallback.fixed import activation_bound, lava_weights
-
     fixed = Layer(weights=wq, neuron=layer.neuron, params=params, precision="fixed",
                   weight_exp=weight_exp, name=layer.name)
-    worst = (activation_bound(lava_weights(fixed), weight_exp) << 6) / UV_MAX
+    worst = (activation_bound(dense_weights(fixed.weights), weight_exp) << ACT_SHIFT) / UV_MAX
     if worst >= 1:
         warnings.append(
             f"if all excitatory (or inhibitory) inputs spiked at once the current u would "
             f"wrap around ({worst:.2f}x its 24-bit range); real inputs are far sparser"
         )
-    headroom = (UV_MAX - 1) / max(vth_q << 6, 1)
+    headroom = (UV_MAX - 1) / max(vth_q << VTH_SHIFT, 1)
     report = LayerReport(
         name=layer.name, scale=k, weight_exp=weight_exp, sign_mode=mode,
         weight_rel_rms_error=float(np.sqrt(np.mean(err**2))) / rms_w,
@@ -232,8 +230,6 @@ def quantize(
 def dequantize(network: Network, scales: list[float] | None = None) -> Network:
     """Fixed network -> the float network it approximates (``scales`` default: 1, i.e.
     mantissa units). Uses the weights Lava really applies (clipped, bit 0 dropped if mixed)."""
-    from export.fallback.fixed import effective_bias, lava_weights
-
     if network.precision == "float":
         return network
     scales = scales or network.meta.get("quantization", {}).get("scales") or [1.0] * len(network.layers)
@@ -243,7 +239,7 @@ def dequantize(network: Network, scales: list[float] | None = None) -> Network:
         params = {
             "dv": p["dv"] / DECAY_UNITY,
             "vth": p["vth"] / k,
-            "bias": np.asarray(effective_bias(layer), dtype=np.float64) / (64 * k),
+            "bias": np.asarray(scale_bias(p["bias_mant"], p["bias_exp"]), dtype=np.float64) / (64 * k),
         }
         if np.ndim(params["bias"]) == 0:
             params["bias"] = float(params["bias"])
@@ -252,7 +248,7 @@ def dequantize(network: Network, scales: list[float] | None = None) -> Network:
         if layer.neuron == "two_compartment":
             params["dv_dend"] = p["dv_dend"] / DECAY_UNITY
             params["g"] = p["g"] / DECAY_UNITY
-        w = lava_weights(layer) * 2.0**layer.weight_exp / k
+        w = dense_weights(layer.weights) * 2.0**layer.weight_exp / k
         layers.append(Layer(weights=w, neuron=layer.neuron, params=params, name=layer.name))
     meta = {k: v for k, v in network.meta.items() if k != "quantization"}
     return Network(layers, network.n_inputs, meta)
