@@ -279,7 +279,8 @@ def to_lava(network: Network, precision: str = "float", learning: Any = None) ->
     if precision not in TAGS:
         raise InputError(f"precision must be 'float' or 'fixed', got {precision!r}")
     if learning is not None:
-        from export.learning.spec import DeviceLearner, to_learning_network
+        from export.learning.adapters import to_learning_network
+        from export.learning.device import DeviceLearner
 
         return DeviceLearner(to_learning_network(network, learning), learning, "lava", precision)
     return LavaNetwork(to_precision(network, precision))

@@ -79,7 +79,7 @@ def test_spec_validation():
     h = to_learning_network(net, _spec(layers="all", hidden_x1_impulse=2, hidden_e_shift=4)).layers
     assert (h[0].rule.x1_impulse, h[0].neuron.e_shift) == (2, 4)
     assert (h[1].rule.x1_impulse, h[1].neuron.e_shift) == (16, 2)
-    from export.learning.spec import DeviceLearner
+    from export.learning import DeviceLearner
 
     with pytest.raises(ValueError, match="precision"):
         DeviceLearner(lnet, _spec(), backend="lava", precision="half")
