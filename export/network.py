@@ -37,7 +37,6 @@ from export.loihi import (  # noqa: F401
     BIAS_EXP_RANGE,
     BIAS_MANT_RANGE,
     DECAY_UNITY,
-    STATE_MAX,
     VTH_MAX,
     sign_mode,
     weight_range,
