@@ -16,6 +16,7 @@ from export.learning.network import LearningLayer, LearningNetwork
 from export.learning.neuron import SPNeuronParams, lava_dense_weights
 from export.learning.rule import ThreeFactorRule
 from export.learning.spec import LearningSpec
+from export.loihi import WEIGHT_RANGES
 from export.network import Layer, Network
 
 
@@ -59,7 +60,7 @@ def to_learning_network(network: Any, spec: LearningSpec, n_classes: int | None 
         impulse = spec.x1_impulse if (last or spec.hidden_x1_impulse is None) else spec.hidden_x1_impulse
         rule = ThreeFactorRule(lr_exp=spec.lr_exp if last else spec.hidden_lr_exp, x1_impulse=impulse,
                                x1_tau=spec.x1_tau, rng_seed=spec.seed + 10 * i + 1)
-        layers.append(LearningLayer(weights=np.clip(w, -256, 255), weight_exp=wexp, neuron=p, rule=rule,
+        layers.append(LearningLayer(weights=np.clip(w, *WEIGHT_RANGES["mixed"]), weight_exp=wexp, neuron=p, rule=rule,
                                     target_weights=tw))
     return LearningNetwork(layers, n_classes)
 
