@@ -34,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.nmnist_subset import load_split  # noqa: E402
 from export.fallback import prepare, simulate  # noqa: E402
-from export.from_torch import from_torch, load_network  # noqa: E402
+from export.from_torch import from_torch  # noqa: E402
 from export.quantize import quantize  # noqa: E402
+from spikeprop.artifacts import load_network  # noqa: E402
 from spikeprop.model import NetConfig, SpikingNet  # noqa: E402
 
 

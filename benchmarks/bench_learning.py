@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from export.lava import lava_available  # noqa: E402
-from export.learning.cli import build_network  # noqa: E402
-from export.learning.data import load_frames  # noqa: E402
-from export.learning.experiment import target_stream  # noqa: E402
+from export.learning.builders import build_network  # noqa: E402
 from export.learning.fallback import run_learning_fixed  # noqa: E402
+from export.learning.stream import target_stream  # noqa: E402
+from spikeprop.onchip.data import load_spike_frames as load_frames  # noqa: E402
 
 
 def bench(kind: str, samples: int, T: int) -> dict:

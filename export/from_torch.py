@@ -1,16 +1,17 @@
-"""Trained torch model (or a spikeprop checkpoint) -> ``Network``, via a type -> function table.
+"""Trained torch model -> ``Network``, via a type -> function table.
 
 Each neuron module type maps to a function returning the float neuron parameters in
 Lava's units (``dv = 1 - beta`` for ``neurons.LIF``). Values are read in float64, so a
-model run with ``.double()`` and the float backends compute identical numbers.
+model run with ``.double()`` and the float backends compute identical numbers. Reading a
+checkpoint file is the application's job (``spikeprop.artifacts``); this module takes a model.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
+from export.errors import NetworkError
 from export.network import Layer, Network
 
 
@@ -54,22 +55,22 @@ def neuron_params(module: Any) -> tuple[str, dict[str, Any]]:
         if cls in table:
             return table[cls](module)
     known = ", ".join(sorted(c.__name__ for c in table))
-    raise TypeError(f"cannot export neuron module {type(module).__name__}; supported: {known}")
+    raise NetworkError(f"cannot export neuron module {type(module).__name__}; supported: {known}")
 
 
 def from_torch(model: Any) -> Network:
-    """A ``spikeprop.model.SpikingNet`` (``fcs`` bias-free Linear + ``neurons``) -> Network."""
+    """A SpikingNet-like model (``fcs``: bias-free Linear layers, ``neurons``: one module each) -> Network."""
     fcs = getattr(model, "fcs", None)
     neurons = getattr(model, "neurons", None)
     if fcs is None or neurons is None or len(fcs) != len(neurons) or len(fcs) == 0:
-        raise TypeError(
+        raise NetworkError(
             f"cannot export {type(model).__name__}: expected a SpikingNet-like model with matching "
             "`fcs` (dense synapses) and `neurons` lists"
         )
     layers = []
     for i, (fc, neuron) in enumerate(zip(fcs, neurons)):
         if getattr(fc, "bias", None) is not None:
-            raise TypeError(f"layer {i}: synapses with a bias cannot be exported (Loihi puts bias in the neuron)")
+            raise NetworkError(f"layer {i}: synapses with a bias cannot be exported (Loihi puts bias in the neuron)")
         kind, params = neuron_params(neuron)
         w = fc.weight.detach().double().cpu().numpy()
         layers.append(Layer(weights=w, neuron=kind, params=params, name=f"layer {i}"))
@@ -78,25 +79,3 @@ def from_torch(model: Any) -> Network:
     if cfg is not None and hasattr(cfg, "to_dict"):
         meta["net_config"] = cfg.to_dict()
     return Network(layers, n_inputs=layers[0].n_in, meta=meta)
-
-
-def load_checkpoint_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
-    """Rebuild the torch model stored in a spikeprop checkpoint.
-
-    Returns ``(model, info)`` with ``info`` holding the NetConfig/TrainConfig dicts. A file
-    that is not a spikeprop checkpoint, or one of another model, raises ``CheckpointError``.
-    """
-    from spikeprop.checkpoint import load_checkpoint, restore_model
-
-    ckpt = load_checkpoint(path)
-    model, _signal, net_cfg, train_cfg = restore_model(ckpt, path)
-    info = {"net": net_cfg.to_dict(), "train": getattr(train_cfg, "__dict__", {}), "epoch": ckpt.get("epoch")}
-    return model.eval(), info
-
-
-def load_network(path: str | Path) -> tuple[Network, Any]:
-    """Checkpoint file -> (float Network, torch model)."""
-    model, info = load_checkpoint_model(path)
-    net = from_torch(model)
-    net.meta.update(source=str(path), epoch=info.get("epoch"))
-    return net, model

@@ -32,6 +32,16 @@ from typing import Any
 
 import numpy as np
 
+# Loihi 2 register ranges and weight rules live in export.loihi; re-exported here for netx.
+from export.loihi import (  # noqa: F401
+    BIAS_EXP_RANGE,
+    BIAS_MANT_RANGE,
+    DECAY_UNITY,
+    VTH_MAX,
+    sign_mode,
+    weight_range,
+)
+
 NEURONS = ("lif", "cuba_lif", "two_compartment")
 PRECISIONS = ("float", "fixed")
 
@@ -48,29 +58,7 @@ _FIXED_PARAMS = {
 }
 REQUIRED_PARAMS = {"float": _FLOAT_PARAMS, "fixed": _FIXED_PARAMS}
 
-# Loihi 2 register ranges of the fixed-point parameters (inclusive).
-DECAY_UNITY = 4096
-VTH_MAX = 2**17 - 1
-BIAS_MANT_RANGE = (-(2**12), 2**12 - 1)
-BIAS_EXP_RANGE = (0, 7)
-STATE_MAX = 2**23 - 1  # |v| saturates here; u wraps around at 24 bits
-
-
 from export.errors import NetworkError  # noqa: E402  (re-exported)
-
-
-def sign_mode(weights: np.ndarray) -> str:
-    """Lava's ``determine_sign_mode``: 'excitatory' if min >= 0, 'inhibitory' if max <= 0."""
-    if weights.size == 0 or weights.min() >= 0:
-        return "excitatory"
-    if weights.max() <= 0:
-        return "inhibitory"
-    return "mixed"
-
-
-def weight_range(mode: str) -> tuple[int, int]:
-    """Integer weight range Lava keeps without clipping, per sign mode."""
-    return {"mixed": (-256, 255), "excitatory": (0, 255), "inhibitory": (-255, 0)}[mode]
 
 
 @dataclass

@@ -24,17 +24,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from export.network import (
+from export.errors import NetworkError
+from export.loihi import (
+    ACT_SHIFT,
     BIAS_MANT_RANGE,
     DECAY_UNITY,
+    UV_MAX,
     VTH_MAX,
-    Layer,
-    Network,
-    NetworkError,
+    VTH_SHIFT,
+    activation_bound,
+    dense_weights,
+    round_half_away,
+    scale_bias,
     sign_mode,
 )
-
-UV_MAX = 2**23
+from export.network import Layer, Network
 
 
 @dataclass
@@ -86,10 +90,6 @@ class QuantReport:
         return "\n".join(lines)
 
 
-def _round_half_away(x: np.ndarray) -> np.ndarray:
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
-
-
 def _weight_scale(w: np.ndarray, mode: str, weight_exp: int, clip_percentile: float | None) -> float:
     """Largest k with W = w * k / 2**weight_exp inside the 8-bit range of ``mode``."""
     pos = w[w > 0]
@@ -109,6 +109,60 @@ def _weight_scale(w: np.ndarray, mode: str, weight_exp: int, clip_percentile: fl
     return min(ks) * 2.0**weight_exp
 
 
+def _quantize_weights(w: np.ndarray, mode: str, k: float, weight_exp: int) -> tuple[np.ndarray, int]:
+    """Integer weights of ``w`` at scale ``k``: mixed sign rounds to even (Lava drops bit 0);
+    returns the clipped weights and how many were clipped."""
+    wk = w * k / 2.0**weight_exp
+    if mode == "mixed":
+        wq = 2 * round_half_away(wk / 2)
+        lo, hi = -256, 254
+    elif mode == "excitatory":
+        wq, lo, hi = round_half_away(wk), 0, 255
+    else:
+        wq, lo, hi = round_half_away(wk), -255, 0
+    clipped = int(np.sum((wq < lo) | (wq > hi)))
+    return np.clip(wq, lo, hi).astype(np.int64), clipped
+
+
+def _quantize_bias(bias: np.ndarray, k: float, warnings: list[str]) -> tuple[np.ndarray, int, float]:
+    """``(bias_mant, bias_exp, max abs error)``: exponent 6 (vth's scale), 7 if the mantissa overflows."""
+    bias_exp = 6
+    mant = round_half_away(bias * k)
+    if np.abs(mant).max() > BIAS_MANT_RANGE[1]:
+        bias_exp = 7
+        mant = round_half_away(bias * k / 2)
+    lo_b, hi_b = BIAS_MANT_RANGE
+    if mant.min() < lo_b or mant.max() > hi_b:
+        warnings.append(f"bias saturates the 13-bit mantissa (needs {np.abs(mant).max():.0f})")
+        mant = np.clip(mant, lo_b, hi_b)
+    err = float(np.max(np.abs(mant * 2.0 ** (bias_exp - 6) / k - bias)))
+    return mant.astype(np.int64), bias_exp, err
+
+
+def _quantize_decays(layer: Layer) -> tuple[dict[str, int], dict[str, float]]:
+    """The layer's decays (and coupling) on the 4096 scale, and their absolute errors."""
+    p = layer.params
+    keys = {"lif": ("dv",), "cuba_lif": ("dv", "du")}.get(layer.neuron, ("dv", "du", "dv_dend", "g"))
+    fixed = {key: int(round(float(p[key]) * DECAY_UNITY)) for key in keys}
+    return fixed, {key: abs(fixed[key] / DECAY_UNITY - float(p[key])) for key in keys}
+
+
+def _scale(w: np.ndarray, mode: str, vth: float, weight_exp: int, v_headroom: float,
+           clip_percentile: float | None, warnings: list[str]) -> float:
+    """The layer scale ``k``: largest that fits the weights, lowered for the threshold's headroom."""
+    k = _weight_scale(w, mode, weight_exp, clip_percentile)
+    if not math.isfinite(k):  # all-zero weights: scale from the threshold instead
+        k = 1024.0 / max(abs(vth), 1e-12)
+    k_vth = min(VTH_MAX, UV_MAX / (2**VTH_SHIFT * v_headroom)) / vth if vth > 0 else math.inf
+    if k > k_vth:
+        warnings.append(
+            f"threshold {vth:g} is large next to the weights (max |w| {np.abs(w).max():g}): scale "
+            f"lowered from {k:.4g} to {k_vth:.4g} to keep v below saturation, weights use fewer bits"
+        )
+        k = k_vth
+    return k
+
+
 def quantize_layer(
     layer: Layer,
     *,
@@ -120,89 +174,38 @@ def quantize_layer(
     if layer.precision != "float":
         raise NetworkError(f"{layer.label}: already fixed point")
     w = np.asarray(layer.weights, dtype=np.float64)
-    p = layer.params
     mode = sign_mode(w)
     warnings: list[str] = []
-    vth = float(p["vth"])
-    k = _weight_scale(w, mode, weight_exp, clip_percentile)
-    if not math.isfinite(k):  # all-zero weights: scale from the threshold instead
-        k = 1024.0 / max(abs(vth), 1e-12)
-    k_vth = min(VTH_MAX, UV_MAX / (64 * v_headroom)) / vth if vth > 0 else math.inf
-    if k > k_vth:
-        warnings.append(
-            f"threshold {vth:g} is large next to the weights (max |w| {np.abs(w).max():g}): scale "
-            f"lowered from {k:.4g} to {k_vth:.4g} to keep v below saturation, weights use fewer bits"
-        )
-        k = k_vth
-    # Weights: mixed sign rounds to even (Lava drops bit 0); clip only what clip_percentile cut.
-    wk = w * k / 2.0**weight_exp
-    if mode == "mixed":
-        wq = 2 * _round_half_away(wk / 2)
-        lo, hi = -256, 254
-    elif mode == "excitatory":
-        wq, lo, hi = _round_half_away(wk), 0, 255
-    else:
-        wq, lo, hi = _round_half_away(wk), -255, 0
-    clipped = int(np.sum((wq < lo) | (wq > hi)))
-    wq = np.clip(wq, lo, hi).astype(np.int64)
-    w_back = wq * 2.0**weight_exp / k
-    err = w_back - w
+    vth = float(layer.params["vth"])
+    k = _scale(w, mode, vth, weight_exp, v_headroom, clip_percentile, warnings)
+    wq, clipped = _quantize_weights(w, mode, k, weight_exp)
+    err = wq * 2.0**weight_exp / k - w
     rms_w = float(np.sqrt(np.mean(w**2))) or 1.0
     zeroed = float(np.mean((wq == 0)[w != 0])) if np.any(w != 0) else 0.0
     if clipped:
         warnings.append(f"{clipped} weights clipped at the {clip_percentile}th percentile")
-
     vth_q = int(np.clip(round(vth * k), 0, VTH_MAX))
     if vth_q == 0 and vth > 0:
         warnings.append("threshold rounds to 0")
     vth_err = abs(vth_q / k - vth) / abs(vth) if vth else float(vth_q != 0)
-
-    bias = np.asarray(p["bias"], dtype=np.float64)
-    bias_exp = 6
-    mant = _round_half_away(bias * k)
-    if np.abs(mant).max() > BIAS_MANT_RANGE[1]:
-        bias_exp = 7
-        mant = _round_half_away(bias * k / 2)
-    lo_b, hi_b = BIAS_MANT_RANGE
-    if mant.min() < lo_b or mant.max() > hi_b:
-        warnings.append(f"bias saturates the 13-bit mantissa (needs {np.abs(mant).max():.0f})")
-        mant = np.clip(mant, lo_b, hi_b)
-    bias_err = float(np.max(np.abs(mant * 2.0 ** (bias_exp - 6) / k - bias)))
-    mant = mant.astype(np.int64)
-
-    params: dict[str, object] = {
-        "dv": int(round(float(p["dv"]) * DECAY_UNITY)),
-        "vth": vth_q,
-        "bias_mant": int(mant) if mant.ndim == 0 else mant,
-        "bias_exp": bias_exp,
-    }
-    decay_err = {"dv": abs(params["dv"] / DECAY_UNITY - float(p["dv"]))}
-    if layer.neuron != "lif":
-        params["du"] = int(round(float(p["du"]) * DECAY_UNITY))
-        decay_err["du"] = abs(params["du"] / DECAY_UNITY - float(p["du"]))
-    if layer.neuron == "two_compartment":
-        params["dv_dend"] = int(round(float(p["dv_dend"]) * DECAY_UNITY))
-        params["g"] = int(round(float(p["g"]) * DECAY_UNITY))
-        decay_err["dv_dend"] = abs(params["dv_dend"] / DECAY_UNITY - float(p["dv_dend"]))
-        decay_err["g"] = abs(params["g"] / DECAY_UNITY - float(p["g"]))
-
-    from export.fallback.fixed import activation_bound, lava_weights
-
+    mant, bias_exp, bias_err = _quantize_bias(np.asarray(layer.params["bias"], dtype=np.float64), k, warnings)
+    decays, decay_err = _quantize_decays(layer)
+    params: dict[str, object] = {"dv": decays["dv"], "vth": vth_q, "bias_mant": int(mant) if mant.ndim == 0 else mant,
+                                 "bias_exp": bias_exp, **{key: v for key, v in decays.items() if key != "dv"}}
     fixed = Layer(weights=wq, neuron=layer.neuron, params=params, precision="fixed",
                   weight_exp=weight_exp, name=layer.name)
-    worst = (activation_bound(lava_weights(fixed), weight_exp) << 6) / UV_MAX
+    worst = (activation_bound(dense_weights(fixed.weights), weight_exp) << ACT_SHIFT) / UV_MAX
     if worst >= 1:
         warnings.append(
             f"if all excitatory (or inhibitory) inputs spiked at once the current u would "
             f"wrap around ({worst:.2f}x its 24-bit range); real inputs are far sparser"
         )
-    headroom = (UV_MAX - 1) / max(vth_q << 6, 1)
     report = LayerReport(
         name=layer.name, scale=k, weight_exp=weight_exp, sign_mode=mode,
         weight_rel_rms_error=float(np.sqrt(np.mean(err**2))) / rms_w,
         weight_max_abs_error=float(np.abs(err).max()), zeroed_fraction=zeroed, clipped=clipped,
         vth_rel_error=vth_err, decay_abs_error=decay_err, bias_max_abs_error=bias_err,
-        worst_case_input_ratio=worst, v_headroom=headroom, warnings=warnings,
+        worst_case_input_ratio=worst, v_headroom=(UV_MAX - 1) / max(vth_q << VTH_SHIFT, 1), warnings=warnings,
     )
     return fixed, report
 
@@ -232,8 +235,6 @@ def quantize(
 def dequantize(network: Network, scales: list[float] | None = None) -> Network:
     """Fixed network -> the float network it approximates (``scales`` default: 1, i.e.
     mantissa units). Uses the weights Lava really applies (clipped, bit 0 dropped if mixed)."""
-    from export.fallback.fixed import effective_bias, lava_weights
-
     if network.precision == "float":
         return network
     scales = scales or network.meta.get("quantization", {}).get("scales") or [1.0] * len(network.layers)
@@ -243,7 +244,7 @@ def dequantize(network: Network, scales: list[float] | None = None) -> Network:
         params = {
             "dv": p["dv"] / DECAY_UNITY,
             "vth": p["vth"] / k,
-            "bias": np.asarray(effective_bias(layer), dtype=np.float64) / (64 * k),
+            "bias": np.asarray(scale_bias(p["bias_mant"], p["bias_exp"]), dtype=np.float64) / (64 * k),
         }
         if np.ndim(params["bias"]) == 0:
             params["bias"] = float(params["bias"])
@@ -252,7 +253,7 @@ def dequantize(network: Network, scales: list[float] | None = None) -> Network:
         if layer.neuron == "two_compartment":
             params["dv_dend"] = p["dv_dend"] / DECAY_UNITY
             params["g"] = p["g"] / DECAY_UNITY
-        w = lava_weights(layer) * 2.0**layer.weight_exp / k
+        w = dense_weights(layer.weights) * 2.0**layer.weight_exp / k
         layers.append(Layer(weights=w, neuron=layer.neuron, params=params, name=layer.name))
     meta = {k: v for k, v in network.meta.items() if k != "quantization"}
     return Network(layers, network.n_inputs, meta)

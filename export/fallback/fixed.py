@@ -32,13 +32,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from export.network import DECAY_UNITY, Layer, sign_mode
+from export.loihi import (  # noqa: F401  (activation_bound: re-exported for the Lava models)
+    ACT_SHIFT, DECAY_UNITY, STATE_MAX, UV_MAX, VTH_SHIFT, activation_bound, dense_weights, scale_bias,
+)
+from export.network import Layer
 
-ACT_SHIFT = 6  # synaptic input and threshold are MSB-aligned by 6 bits
-VTH_SHIFT = 6
-DECAY_SHIFT = 12
-UV_MAX = 2**23  # Lava's max_uv_val
-V_LIMIT = UV_MAX - 1
+V_LIMIT = STATE_MAX
 _EXACT_F32 = 2**24
 _clip = np.core.umath.clip  # the ufunc: np.clip's Python wrapper costs more than the clip
 
@@ -80,39 +79,13 @@ def trunc_mul(x: np.ndarray, mult: int, out: np.ndarray | None = None) -> np.nda
 
 
 def lava_weights(layer: Layer) -> np.ndarray:
-    """The weights Lava's fixed Dense model actually uses: ``clip_weights`` to 8 bits, then
-    ``truncate_weights`` drops the lowest ``8 - num_weight_bits (+1 if mixed)`` bits (of |w|
-    for inhibitory weights); with the default 8 bits that is bit 0 of mixed weights only."""
-    w = np.asarray(layer.weights, dtype=np.int64)
-    mode = sign_mode(w)
-    if mode == "mixed":
-        w = np.clip(w, -256, 255)
-    elif mode == "inhibitory":
-        w = -np.clip(-w, 0, 255)
-    else:
-        w = np.clip(w, 0, 255)
-    drop = 8 - getattr(layer, "num_weight_bits", 8) + (mode == "mixed")
-    if drop <= 0:
-        return w
-    if mode == "inhibitory":
-        return -((-w >> drop) << drop)
-    return (w >> drop) << drop
+    """The weights Lava's fixed Dense model actually uses (``export.loihi.dense_weights``)."""
+    return dense_weights(layer.weights, getattr(layer, "num_weight_bits", 8))
 
 
 def effective_bias(layer: Layer) -> np.ndarray | int:
     """Lava's ``scale_bias``: bias_mant << bias_exp (>> for a negative exponent)."""
-    mant = np.asarray(layer.params["bias_mant"], dtype=np.int64)
-    exp = np.asarray(layer.params["bias_exp"], dtype=np.int64)
-    b = np.where(exp >= 0, mant << np.maximum(exp, 0), mant >> np.maximum(-exp, 0))
-    return int(b) if b.ndim == 0 else b
-
-
-def activation_bound(weights: np.ndarray, weight_exp: int) -> int:
-    """Largest |synaptic input| one step can deliver (before the << 6), for any input spikes."""
-    pos = np.maximum(weights, 0).sum(axis=1)
-    neg = pos - weights.sum(axis=1)
-    bound = int(max(pos.max(), neg.max()))
-    return bound << weight_exp if weight_exp >= 0 else (bound >> -weight_exp) + 1
+    return scale_bias(layer.params["bias_mant"], layer.params["bias_exp"])
 
 
 def fixed_params(layer: Layer, w: np.ndarray | None = None, bound: int | None = None) -> FixedParams:

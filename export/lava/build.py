@@ -168,6 +168,58 @@ def _state_dtype(precision: str) -> Any:
     return np.float64 if precision == "float" else np.int64
 
 
+def _run_aligned(net: Network, x: np.ndarray, dend: list, in_dtype: Any, record: Any,
+                 layer_spikes: bool) -> tuple[list[dict], dict[str, float]]:
+    """All samples as one sequence (per-layer resets every T steps): one compile for the batch."""
+    T, B, _ = x.shape
+    t_start = time.perf_counter()
+    steps = B * T + net.delay
+    data = np.zeros((steps, net.n_inputs), dtype=in_dtype)
+    data[: B * T] = x.transpose(1, 0, 2).reshape(B * T, -1)
+    dend_buf = []
+    for j, xd in enumerate(dend):
+        if xd is None:
+            dend_buf.append(None)
+            continue
+        buf = np.zeros((steps, xd.shape[-1]), dtype=in_dtype)
+        # sample i, step k reaches layer j at time step i*T + j + 2 + k (buffer index - 1)
+        buf[j + 1: j + 1 + B * T] = xd.transpose(1, 0, 2).reshape(B * T, -1)
+        dend_buf.append(buf.T.copy())
+    graph = build_graph(net, data.T.copy(), reset_interval=T, record=record,
+                        layer_spikes=layer_spikes, dendrite=dend_buf)
+    t_built = time.perf_counter()
+    raw, timing = _execute(graph, net, steps, record, layer_spikes)
+    timing["build_s"] = t_built - t_start
+    per_layer = []
+    for j, rec in enumerate(raw):
+        idx = np.arange(B)[None, :] * T + j + 1 + np.arange(T)[:, None]  # (T, B)
+        per_layer.append({k: v[idx] for k, v in rec.items()})
+    return per_layer, timing
+
+
+def _run_per_sample(net: Network, x: np.ndarray, dend: list, in_dtype: Any, record: Any,
+                    layer_spikes: bool) -> tuple[list[dict], dict[str, float]]:
+    """One Lava run per sample, each from rest (no alignment: the raw time convention)."""
+    T, B, _ = x.shape
+    per_layer: list[dict] = [dict() for _ in net.layers]
+    timing = {"build_s": 0.0, "compile_s": 0.0, "runtime_start_s": 0.0, "run_s": 0.0, "readback_s": 0.0}
+    for i in range(B):
+        t0 = time.perf_counter()
+        xd_i = [None if xd is None else xd[:, i].T.astype(in_dtype).copy() for xd in dend]
+        graph = build_graph(net, x[:, i].T.astype(in_dtype).copy(), record=record,
+                            layer_spikes=layer_spikes, dendrite=xd_i)
+        timing["build_s"] += time.perf_counter() - t0
+        raw, t_i = _execute(graph, net, T, record, layer_spikes)
+        for k in ("compile_s", "runtime_start_s", "run_s", "readback_s"):
+            timing[k] += t_i[k]
+        for j, rec in enumerate(raw):
+            for k, v in rec.items():
+                per_layer[j].setdefault(k, []).append(v)
+    timing["steps"] = float(B * T)
+    timing["per_step_s"] = timing["run_s"] / max(B * T, 1)
+    return [{k: np.stack(v, axis=1) for k, v in rec.items()} for rec in per_layer], timing
+
+
 def run_lava(
     network: Network,
     spikes: Any,
@@ -197,48 +249,9 @@ def run_lava(
     T, B, _ = x.shape
     dend = _dendrite_inputs(net, dendrite, (T, B), layout, single)
     in_dtype = np.float64 if net.precision == "float" else np.int32
-    L = net.delay
     t_start = time.perf_counter()
-    if align:
-        steps = B * T + L
-        data = np.zeros((steps, net.n_inputs), dtype=in_dtype)
-        data[: B * T] = x.transpose(1, 0, 2).reshape(B * T, -1)
-        dend_buf = []
-        for j, xd in enumerate(dend):
-            if xd is None:
-                dend_buf.append(None)
-                continue
-            buf = np.zeros((steps, xd.shape[-1]), dtype=in_dtype)
-            # sample i, step k reaches layer j at time step i*T + j + 2 + k (buffer index - 1)
-            buf[j + 1: j + 1 + B * T] = xd.transpose(1, 0, 2).reshape(B * T, -1)
-            dend_buf.append(buf.T.copy())
-        graph = build_graph(net, data.T.copy(), reset_interval=T, record=record,
-                            layer_spikes=layer_spikes, dendrite=dend_buf)
-        t_built = time.perf_counter()
-        raw, timing = _execute(graph, net, steps, record, layer_spikes)
-        timing["build_s"] = t_built - t_start
-        per_layer = []
-        for j, rec in enumerate(raw):
-            idx = np.arange(B)[None, :] * T + j + 1 + np.arange(T)[:, None]  # (T, B)
-            per_layer.append({k: v[idx] for k, v in rec.items()})
-    else:
-        per_layer = [dict() for _ in net.layers]
-        timing = {"build_s": 0.0, "compile_s": 0.0, "runtime_start_s": 0.0, "run_s": 0.0, "readback_s": 0.0}
-        for i in range(B):
-            t0 = time.perf_counter()
-            xd_i = [None if xd is None else xd[:, i].T.astype(in_dtype).copy() for xd in dend]
-            graph = build_graph(net, x[:, i].T.astype(in_dtype).copy(), record=record,
-                                layer_spikes=layer_spikes, dendrite=xd_i)
-            timing["build_s"] += time.perf_counter() - t0
-            raw, t_i = _execute(graph, net, T, record, layer_spikes)
-            for k in ("compile_s", "runtime_start_s", "run_s", "readback_s"):
-                timing[k] += t_i[k]
-            for j, rec in enumerate(raw):
-                for k, v in rec.items():
-                    per_layer[j].setdefault(k, []).append(v)
-        per_layer = [{k: np.stack(v, axis=1) for k, v in rec.items()} for rec in per_layer]
-        timing["steps"] = float(B * T)
-        timing["per_step_s"] = timing["run_s"] / max(B * T, 1)
+    run_all = _run_aligned if align else _run_per_sample
+    per_layer, timing = run_all(net, x, dend, in_dtype, record, layer_spikes)
     timing["per_sample_s"] = (time.perf_counter() - t_start) / B
     timing["per_sample_run_s"] = timing["run_s"] / B
     dtype = _state_dtype(net.precision)
@@ -280,7 +293,8 @@ def to_lava(network: Network, precision: str = "float", learning: Any = None) ->
     if precision not in TAGS:
         raise InputError(f"precision must be 'float' or 'fixed', got {precision!r}")
     if learning is not None:
-        from export.learning.spec import DeviceLearner, to_learning_network
+        from export.learning.adapters import to_learning_network
+        from export.learning.device import DeviceLearner
 
         return DeviceLearner(to_learning_network(network, learning), learning, "lava", precision)
     return LavaNetwork(to_precision(network, precision))

@@ -102,15 +102,6 @@ def round_weights(acc: np.ndarray, random: float) -> np.ndarray:
     return np.clip(w, W_MIN, W_MAX).astype(np.int32)
 
 
-def round_weights_lava(acc: np.ndarray, random: float) -> np.ndarray:
-    """Lava's float formulation of :func:`round_weights`, kept to test the two are identical."""
-    exp_mant = 2 ** (W_ACC_U - W_WEIGHTS_U)
-    q = acc / exp_mant
-    q = stochastic_round(np.floor(q), random, q % 1)
-    w = (q * exp_mant).astype(acc.dtype) >> ACC_SHIFT
-    return np.clip(w, W_MIN, W_MAX).astype(np.int32)
-
-
 @dataclass
 class FixedLearningState:
     """State of one plastic connection (post x pre weights) in fixed point."""

@@ -22,9 +22,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-DECAY_UNITY = 4096
-SHIFT = 6
-V_MAX = 2 ** 23 - 1
+from export.loihi import ACT_SHIFT as SHIFT
+from export.loihi import DECAY_UNITY, dense_weights
+from export.loihi import STATE_MAX as V_MAX
 
 
 class SPNeuronParams(NamedTuple):
@@ -105,12 +105,6 @@ def shift(a: np.ndarray, weight_exp: int) -> np.ndarray:
 
 
 def lava_dense_weights(weights: np.ndarray) -> np.ndarray:
-    """Weights a static Lava ``Dense`` (fixed point, default sign mode) actually uses:
-    non-negative or non-positive matrices are clipped to 8 bits; mixed-sign ones to [-256, 255]
-    and lose their lowest bit."""
-    w = np.asarray(weights).astype(np.int32)
-    if w.min(initial=0) >= 0:
-        return np.clip(w, 0, 255)
-    if w.max(initial=0) <= 0:
-        return -np.clip(-w, 0, 255)
-    return (np.clip(w, -256, 255) >> 1) << 1
+    """Weights a static Lava ``Dense`` (fixed point, default sign mode) actually uses, as int32
+    (``export.loihi.dense_weights``)."""
+    return dense_weights(weights).astype(np.int32)

@@ -26,28 +26,9 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from export.load import load_any
-    from export.netx import NetxError, save_netx
-    from export.network import NetworkError, save_network
-    from export.quantize import quantize, to_precision
-    from spikeprop.errors import SpikePropError
+    from spikeprop.exporter import export_file
 
-    loaded = load_any(args.checkpoint)
-    net = loaded.network
-    if args.fmt == "netx" and args.precision == "float":
-        raise SpikePropError("netx stores fixed-point networks; drop --precision float")
-    report = None
-    try:
-        if (args.fmt == "netx" or args.precision == "fixed") and net.precision == "float":
-            net, report = quantize(net)
-        elif args.fmt == "lava":
-            net = to_precision(net, args.precision)
-        if args.fmt == "netx":
-            save_netx(net, args.output)
-        else:
-            save_network(net, args.output)
-    except (NetxError, NetworkError, OSError) as exc:
-        raise SpikePropError(str(exc)) from None
+    net, report = export_file(args.checkpoint, args.fmt, args.output, args.precision)
     if report is not None:
         print(report)
     print(f"wrote {args.output}: {net.summary()}, {args.fmt} format")

@@ -7,7 +7,9 @@ import torch
 from torch import nn
 
 from export.fallback import simulate
-from export.from_torch import from_torch, load_network, neuron_params
+from export.errors import NetworkError
+from export.from_torch import from_torch, neuron_params
+from spikeprop.artifacts import load_network
 from spikeprop.errors import CheckpointError
 from spikeprop.model import NetConfig, SpikingNet
 
@@ -40,9 +42,9 @@ def test_float_fallback_equals_torch_float64(nmnist, neuron):
 
 
 def test_unknown_modules_get_one_clear_error():
-    with pytest.raises(TypeError, match="cannot export neuron module ReLU"):
+    with pytest.raises(NetworkError, match="cannot export neuron module ReLU"):
         neuron_params(nn.ReLU())
-    with pytest.raises(TypeError, match="SpikingNet-like"):
+    with pytest.raises(NetworkError, match="SpikingNet-like"):
         from_torch(nn.Linear(3, 4))
 
 

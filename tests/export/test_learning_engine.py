@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from export.learning.engine_fixed import (FixedLearningState, add_impulse, apply_products,
-                                          decay_trace, learning_step, round_weights)
-from export.learning.experiment import target_stream
+from export.learning.engine_fixed import (ACC_SHIFT, W_ACC_U, W_MAX, W_MIN, W_WEIGHTS_U, FixedLearningState,
+                                          add_impulse, apply_products, decay_trace, learning_step, round_weights,
+                                          stochastic_round)
+from export.learning.stream import target_stream
 from export.learning.fallback import infer_fixed, run_learning_fixed
 from export.learning.network import LearningLayer, LearningNetwork
 from export.learning.neuron import SPNeuronParams, initial_state, sp_neuron_fixed_step
@@ -77,9 +78,16 @@ def test_output_layer_learns_two_patterns():
     assert (counts.argmax(1) == labels[:20]).mean() >= 0.9
 
 
-def test_integer_rounding_equals_lavas_float_rounding():
-    from export.learning.engine_fixed import round_weights_lava
+def round_weights_lava(acc: np.ndarray, random: float) -> np.ndarray:
+    """Lava's float formulation of ``round_weights`` (the reference the integer version must equal)."""
+    exp_mant = 2 ** (W_ACC_U - W_WEIGHTS_U)
+    q = acc / exp_mant
+    q = stochastic_round(np.floor(q), random, q % 1)
+    w = (q * exp_mant).astype(acc.dtype) >> ACC_SHIFT
+    return np.clip(w, W_MIN, W_MAX).astype(np.int32)
 
+
+def test_integer_rounding_equals_lavas_float_rounding():
     rng = np.random.default_rng(1)
     acc = rng.integers(-(2 ** 15) - 1, 2 ** 15, 20000).astype(np.int32)
     for r in rng.random(20):

@@ -79,7 +79,7 @@ def test_spec_validation():
     h = to_learning_network(net, _spec(layers="all", hidden_x1_impulse=2, hidden_e_shift=4)).layers
     assert (h[0].rule.x1_impulse, h[0].neuron.e_shift) == (2, 4)
     assert (h[1].rule.x1_impulse, h[1].neuron.e_shift) == (16, 2)
-    from export.learning.spec import DeviceLearner
+    from export.learning import DeviceLearner
 
     with pytest.raises(ValueError, match="precision"):
         DeviceLearner(lnet, _spec(), backend="lava", precision="half")
@@ -106,3 +106,30 @@ def test_to_lava_learning_bit_exact_with_fallback_with_state_resets():
         assert (rf.weights[i] != rf.weights_before[i]).mean() > 0.02, f"layer {i} barely learned"
         np.testing.assert_array_equal(rl.weights[i], rf.weights[i], err_msg=f"layer {i}")
     np.testing.assert_array_equal(rl.out_spikes, rf.out_spikes)
+
+
+def test_backend_learner_is_the_one_switch(monkeypatch, capsys):
+    """``export.backend.learner`` builds the same device model as ``to_fallback``; ``auto`` without
+    lava-nc falls back with one notice; callbacks are refused on Lava before anything runs."""
+    import export.lava
+    from export import backend
+    from export.errors import InputError
+
+    net, spec = _network(), _spec()
+    x, y = _toy(4, 2)
+    fb = backend.learner(net, spec, "fallback")
+    ref = to_fallback(net, spec)
+    for a, b in zip(fb.learn(x, y).weights, ref.learn(x, y).weights):
+        np.testing.assert_array_equal(a, b)
+
+    if lava_available():  # refused before Lava builds anything
+        with pytest.raises(InputError, match="callbacks"):
+            backend.learn(fb.net, np.zeros((4, N_IN), bool), np.zeros((4, N_CLS), bool), backend="lava",
+                          callback=lambda t, w: None)
+
+    def missing() -> None:
+        raise export.lava.LavaNotInstalledError("lava-nc is not installed")
+
+    monkeypatch.setattr(export.lava, "require_lava", missing)
+    assert backend.learner(net, spec, "auto").backend == "fallback"
+    assert capsys.readouterr().err.count("notice: Lava unavailable") == 1

@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 
 from export.lava import lava_available
-from export.learning.data import load_frames
-from export.learning.experiment import target_stream
+from export.learning.stream import target_stream
 from export.learning.fallback import run_learning_fixed
 from export.learning.network import LearningLayer, LearningNetwork
 from export.learning.neuron import SPNeuronParams
 from export.learning.rule import ThreeFactorRule
+from spikeprop.onchip.data import load_spike_frames as load_frames
 
 pytestmark = [pytest.mark.lava, pytest.mark.skipif(not lava_available(), reason="lava-nc is not installed")]
 

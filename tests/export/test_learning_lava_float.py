@@ -15,8 +15,8 @@ import pytest
 
 from export.lava import lava_available
 from export.learning import LearningSpec, to_fallback
-from export.learning.data import load_frames
 from export.network import Layer, Network
+from spikeprop.onchip.data import load_spike_frames as load_frames
 
 pytestmark = [pytest.mark.lava, pytest.mark.skipif(not lava_available(), reason="lava-nc is not installed")]
 

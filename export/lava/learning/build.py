@@ -10,7 +10,7 @@ Lava is imported inside functions only; the runtime is always stopped.
 from __future__ import annotations
 
 import time
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -54,6 +54,32 @@ def _target_connection(layer, precision: str):
     return Dense(weights=layer.target_weights.copy(), weight_exp=layer.target_exp)
 
 
+def _wire_layer(j: int, layer: Any, prev: Any, tsrc: Any, precision: str, weight: np.ndarray | None,
+                reset_interval: int) -> tuple[Any, Any]:
+    """Layer ``j``: its (plastic) Dense from ``prev``, its SPNeuron, the target into the dendrite,
+    and the neuron's learning traces back into the Dense."""
+    from export.lava.sp_neuron.process import SPNeuron
+
+    conn = _connection(layer, precision, weight)
+    p = layer.neuron
+    neuron = SPNeuron(shape=(layer.shape[0],), du=p.du, dv=p.dv, vth=p.vth, dd=p.dd, fb=p.fb,
+                      e_shift=p.e_shift, gate_lo=p.gate_lo, gate_hi=p.gate_hi,
+                      reset_interval=reset_interval,
+                      reset_offset=(j + 2) % reset_interval if reset_interval else 0)
+    prev.connect(conn.s_in)
+    conn.a_out.connect(neuron.a_in)
+    if layer.target_weights is not None:
+        tconn = _target_connection(layer, precision)
+        tsrc.s_out.connect(tconn.s_in)
+        tconn.a_out.connect(neuron.a_dend)
+    if layer.plastic:
+        neuron.s_out_bap.connect(conn.s_in_bap)
+        neuron.s_out_y1.connect(conn.s_in_y1)
+        neuron.s_out_y2.connect(conn.s_in_y2)
+        neuron.s_out_y3.connect(conn.s_in_y3)
+    return conn, neuron
+
+
 def run_learning_lava(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
                       read_weights: bool = True, reset_interval: int = 0, precision: str = "fixed",
                       weights: list[np.ndarray] | None = None) -> LavaLearningRun:
@@ -70,8 +96,6 @@ def run_learning_lava(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
     from lava.proc.io.sink import RingBuffer as Sink
     from lava.proc.io.source import RingBuffer as Source
 
-    from export.lava.sp_neuron.process import SPNeuron
-
     if precision not in ("fixed", "float"):
         raise ValueError(f"precision must be 'fixed' or 'float', got {precision!r}")
     if precision == "float" and weights is None:
@@ -86,26 +110,10 @@ def run_learning_lava(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
     src = Source(data=x.T.astype(dtype))
     tsrc = Source(data=target.T.astype(dtype))
     prev = src.s_out
-    conns, neurons = [], []
+    conns, neurons = [], []  # keep every Process referenced until the run ends
     for j, layer in enumerate(net.layers):
-        n_out = layer.shape[0]
-        conn = _connection(layer, precision, None if weights is None else weights[j])
-        p = layer.neuron
-        neuron = SPNeuron(shape=(n_out,), du=p.du, dv=p.dv, vth=p.vth, dd=p.dd, fb=p.fb,
-                          e_shift=p.e_shift, gate_lo=p.gate_lo, gate_hi=p.gate_hi,
-                          reset_interval=reset_interval,
-                          reset_offset=(j + 2) % reset_interval if reset_interval else 0)
-        prev.connect(conn.s_in)
-        conn.a_out.connect(neuron.a_in)
-        if layer.target_weights is not None:
-            tconn = _target_connection(layer, precision)
-            tsrc.s_out.connect(tconn.s_in)
-            tconn.a_out.connect(neuron.a_dend)
-        if layer.plastic:
-            neuron.s_out_bap.connect(conn.s_in_bap)
-            neuron.s_out_y1.connect(conn.s_in_y1)
-            neuron.s_out_y2.connect(conn.s_in_y2)
-            neuron.s_out_y3.connect(conn.s_in_y3)
+        conn, neuron = _wire_layer(j, layer, prev, tsrc, precision, None if weights is None else weights[j],
+                                   reset_interval)
         conns.append(conn)
         neurons.append(neuron)
         prev = neuron.s_out

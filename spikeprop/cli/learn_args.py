@@ -1,0 +1,44 @@
+"""The ``--learn-*`` options of ``spikeprop deploy`` and the ``LearnSetup`` they describe."""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_learning_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("on-chip learning (--learn)")
+    g.add_argument("--learn", action="store_true", help="learn on the device model, then freeze and test")
+    g.add_argument("--learn-layers", choices=["output", "all", "hidden"], default="output",
+                   help="output: plastic output layer on frozen (checkpoint) hidden layers; all: every layer "
+                        "plastic ('hidden' is an alias of 'all')")
+    g.add_argument("--learn-keep-weights", action="store_true",
+                   help="plastic layers start from the checkpoint's weights (default: reset to untrained)")
+    g.add_argument("--learn-no-state-reset", action="store_true",
+                   help="run the samples back to back without zeroing the neuron state between them")
+    g.add_argument("--learn-samples", type=int, default=1000, help="training samples streamed (default 1000)")
+    g.add_argument("--learn-T", type=int, default=None, help="time bins per sample (default: checkpoint's, else 30)")
+    g.add_argument("--learn-lr-exp", type=int, default=-7, help="output rule: dw = 2^e * x1 * (y2 - y3)")
+    g.add_argument("--learn-hidden-lr-exp", type=int, default=-7)
+    g.add_argument("--learn-e-shift", type=int, default=2, help="third factor = dendrite / 2^(6 + e_shift)")
+    g.add_argument("--learn-hidden-x1-impulse", type=int, default=None,
+                   help="pre-trace impulse of hidden plastic layers only (default: same as the output's, 4)")
+    g.add_argument("--learn-hidden-e-shift", type=int, default=None,
+                   help="e_shift of hidden plastic layers only (default: same as --learn-e-shift)")
+    g.add_argument("--learn-hidden", type=int, default=200, help="hidden width without a checkpoint")
+    g.add_argument("--learn-eval-every", type=int, default=100, help="evaluate every N training samples")
+    g.add_argument("--learn-out", default="runs/learn", help="directory for learning.json and accuracy.png")
+    g.add_argument("--learn-seed", type=int, default=7)
+
+
+def learn_setup(args: argparse.Namespace) -> Any:
+    """The parsed ``--learn-*`` options as a ``spikeprop.onchip.experiment.LearnSetup``."""
+    from export.learning import LearningSpec
+    from spikeprop.onchip.experiment import LearnSetup
+
+    spec = LearningSpec(layers="all" if args.learn_layers in ("all", "hidden") else "output",
+                        reset_weights=not args.learn_keep_weights, reset_state=not args.learn_no_state_reset,
+                        lr_exp=args.learn_lr_exp, hidden_lr_exp=args.learn_hidden_lr_exp,
+                        e_shift=args.learn_e_shift, seed=args.learn_seed,
+                        hidden_x1_impulse=args.learn_hidden_x1_impulse, hidden_e_shift=args.learn_hidden_e_shift)
+    return LearnSetup(spec=spec, samples=args.learn_samples, T=args.learn_T, hidden=args.learn_hidden,
+                      eval_every=args.learn_eval_every)

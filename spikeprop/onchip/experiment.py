@@ -1,0 +1,105 @@
+"""The on-chip learning run behind ``spikeprop deploy CKPT --learn``.
+
+With a checkpoint the hidden layers come from it (SP-trained, quantised) and the plastic layers
+(``spec.layers``) are reset to untrained unless ``spec.reset_weights`` is off. Without one a
+random frozen hidden layer is used (the earlier experiment). Learning runs one chunk of
+``eval_every`` samples at a time (identical on Lava and the fallback), with the frozen test
+accuracy after each chunk; ``run_learning`` returns the report that becomes learning.json.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Callable
+
+import numpy as np
+
+from export.learning import LearningSpec, weight_change_stats
+from spikeprop.onchip.data import load_spike_frames
+
+
+@dataclass
+class LearnSetup:
+    """What to learn and for how long (the ``--learn-*`` options)."""
+
+    spec: LearningSpec
+    samples: int = 1000
+    T: int | None = None  # default: the checkpoint's, else 30
+    hidden: int = 200  # hidden width without a checkpoint
+    eval_every: int = 100
+
+
+def _network(model_path: str | None, setup: LearnSetup) -> tuple[Any, int, str, Any]:
+    """(learning network, T, source description, Loaded checkpoint or None)."""
+    from export.learning.adapters import to_learning_network
+    from export.learning.builders import build_network
+
+    if model_path:
+        from spikeprop.artifacts import load_any
+
+        loaded = load_any(model_path)
+        return to_learning_network(loaded.network, setup.spec), setup.T or loaded.T or 30, str(model_path), loaded
+    kind = "hidden" if setup.spec.layers == "all" else "output"
+    return (build_network(kind, setup.hidden, seed=0), setup.T or 30,
+            "random frozen hidden layer (no checkpoint)", None)
+
+
+def _checkpoint_reference(loaded: Any, spec: LearningSpec, xte: np.ndarray, yte: np.ndarray) -> dict[str, float]:
+    """Test accuracy of the checkpoint itself: torch (float64) and fixed point with its own weights."""
+    from export.backend import learner
+    from spikeprop.torch_reference import torch_accuracy
+
+    ref = learner(loaded.network, replace(spec, reset_weights=False), "fallback")
+    return {"torch_test_acc": torch_accuracy(loaded.model, xte, yte),
+            "checkpoint_fixed_test_acc": ref.accuracy(xte, yte)}
+
+
+def _learning_curve(dev: Any, xtr, ytr, xte, yte, n: int, every: int, T: int,
+                    log: Callable[[str], None]) -> tuple[list[int], list[int], list[float], float]:
+    """Learn ``n`` samples in chunks of ``every``; steps, samples, test accuracy after each, seconds."""
+    steps, samples, acc = [0], [0], [dev.accuracy(xte, yte)]
+    learn_s = 0.0
+    for i in range(0, n, every):
+        learn_s += dev.learn(xtr[i:i + every], ytr[i:i + every]).seconds
+        done = min(i + every, n)
+        steps.append(done * T), samples.append(done), acc.append(dev.accuracy(xte, yte))
+        log(f"  after {done:5d} samples ({done * T:6d} learning steps): test accuracy {100 * acc[-1]:5.1f} %")
+    return steps, samples, acc, learn_s
+
+
+def _frozen_accuracy(dev: Any, backend: str, xte: np.ndarray, yte: np.ndarray) -> float:
+    """The learned network frozen into a plain exported Network, run by the export backend."""
+    from export.backend import run
+
+    res = run(dev.to_network(), np.swapaxes(xte, 0, 1), backend=backend, quiet=True)
+    return float((res.spikes.sum(axis=0).argmax(axis=1) == yte).mean())
+
+
+def run_learning(model_path: str | None, setup: LearnSetup, backend: str = "fallback", precision: str = "fixed",
+                 log: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
+    """Learn on the device model, freeze, test; the report of learning.json (``log``: progress lines).
+    ``backend`` is resolved already ("lava" or "fallback")."""
+    from export.backend import learner
+
+    t0 = time.perf_counter()
+    spec = setup.spec
+    lnet, T, source, loaded = _network(model_path, setup)
+    dev = learner(lnet, spec, backend, precision)
+    xtr, ytr = load_spike_frames("train", T)
+    xte, yte = load_spike_frames("test", T)
+    n = min(setup.samples, len(xtr))
+    info = _checkpoint_reference(loaded, spec, xte, yte) if loaded is not None and loaded.model is not None else {}
+    plastic = [l.plastic for l in lnet.layers]
+    log(f"learning on {backend} ({precision}): {source}; sizes {[lnet.n_in] + [l.shape[0] for l in lnet.layers]}, "
+        f"plastic layers {[i for i, p in enumerate(plastic) if p]}, {n} samples x {T} steps = {n * T} learning steps"
+        f"{', state reset per sample' if spec.reset_state else ''}")
+    before = dev.weights
+    steps, samples, acc, learn_s = _learning_curve(dev, xtr, ytr, xte, yte, n, max(1, setup.eval_every), T, log)
+    final = {"final_test_acc": acc[-1], "train_acc_200": dev.accuracy(xtr[:200], ytr[:200])}
+    if precision == "fixed":
+        final["frozen_export_test_acc"] = _frozen_accuracy(dev, backend, xte, yte)
+    return {"source": source, "backend": backend, "precision": precision, "T": T, "samples": n,
+            "spec": asdict(spec), "steps": steps, "samples_curve": samples, "test_acc": acc, **final, **info,
+            "chance": 1.0 / lnet.n_classes, "weight_stats": weight_change_stats(before, dev.weights, plastic),
+            "learning_seconds": learn_s, "learning_steps_per_s": n * T / max(learn_s, 1e-9),
+            "total_seconds": time.perf_counter() - t0}
