@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spikeprop.errors import SpikePropError
+from spikeprop.errors import ConfigError, SpikePropError
 
 if TYPE_CHECKING:
     from spikeprop.model import NetConfig
@@ -85,16 +85,18 @@ class TrainConfig:
         ]
         for ok, msg in checks:
             if not ok:
-                raise SpikePropError(msg)
+                raise ConfigError(msg)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
+        if not isinstance(d, dict):
+            raise ConfigError(f"a training config must be a mapping, got {type(d).__name__}")
         unknown = sorted(set(d) - {f.name for f in fields(cls)})
         if unknown:
-            raise SpikePropError(f"unknown training config keys: {', '.join(unknown)}")
+            raise ConfigError(f"unknown training config keys: {', '.join(unknown)}")
         return cls(**d)
 
 
@@ -121,7 +123,7 @@ def split_config(d: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     train_keys = {f.name for f in fields(TrainConfig)}
     unknown = sorted(set(d) - net_keys - train_keys)
     if unknown:
-        raise SpikePropError(f"unknown config keys: {', '.join(unknown)}")
+        raise ConfigError(f"unknown config keys: {', '.join(unknown)}")
     return ({k: v for k, v in d.items() if k in net_keys},
             {k: v for k, v in d.items() if k in train_keys})
 

@@ -4,9 +4,9 @@ import json
 import pytest
 import torch
 
-import spikeprop.trainer as trainer_mod
+import spikeprop.datasets as datasets_mod
 from spikeprop.cli.__main__ import main
-from spikeprop.rules.toy import toy_dataset
+from toy_data import toy_dataset
 
 torch.set_num_threads(1)
 
@@ -25,7 +25,7 @@ def test_help(argv, capsys):
 def toy_data(monkeypatch):
     def fake_load(split, T, window_ms, data_dir=None):
         return toy_dataset(32 if split == "train" else 12, T=T, seed=0 if split == "train" else 1)
-    monkeypatch.setattr(trainer_mod, "load_dataset", fake_load)
+    monkeypatch.setattr(datasets_mod, "load_dataset", fake_load)
 
 
 def test_train_resume_evaluate(tmp_path, toy_data, capsys):

@@ -8,7 +8,7 @@ import torch
 
 import spikeprop.dead_neurons.study as study
 from spikeprop.cli.__main__ import main
-from spikeprop.rules.toy import toy_dataset
+from toy_data import toy_dataset
 
 torch.set_num_threads(1)
 
