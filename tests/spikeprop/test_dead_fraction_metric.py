@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from spikeprop.config import TrainConfig
-from spikeprop.dead_neurons.study import hidden_layers, recovery_epoch
+from spikeprop.dead_neurons.results import hidden_layers, recovery_epoch
 from spikeprop.metrics import LayerStats, dead_fraction, firing_rates, near_dead_fraction, saturated_fraction
 from spikeprop.model import NetConfig
 from toy_data import toy_dataset
