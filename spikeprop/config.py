@@ -28,7 +28,7 @@ class TrainConfig:
     epochs: int = 15
     lr: float = 5e-4  # Adam learning rate (all methods except the two-compartment rule)
     seed: int = 0
-    threads: int | None = None  # torch.set_num_threads; None keeps torch's default
+    threads: int | None = None  # torch threads, set by the spikeprop CLI (library callers set their own); None: torch default
     update_every: int = 10  # K: local loss + weight update every K steps (SP, shallow)
     # --- Signal Propagation layer loss
     loss: str = "contrastive"  # "contrastive" (h.t over classes, cross-entropy) or "l2"
