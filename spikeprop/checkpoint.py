@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,11 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    # what torch.load raises for truncated (RuntimeError: zip), empty (EOFError), foreign or
-    # non-tensor pickles (UnpicklingError, KeyError) and unreadable (OSError) files
-    except (OSError, EOFError, RuntimeError, pickle.UnpicklingError, KeyError, ValueError) as exc:
+    # what torch.load raised on truncated, empty, random and bit-flipped files: RuntimeError (zip),
+    # UnpicklingError, EOFError, KeyError, IndexError, struct.error, ValueError (incl.
+    # UnicodeDecodeError); OSError for unreadable ones
+    except (OSError, EOFError, RuntimeError, pickle.UnpicklingError, KeyError, IndexError, ValueError,
+            struct.error) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"{path}: not a readable checkpoint (corrupt or truncated: {first[:120]})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
