@@ -43,7 +43,7 @@ def load_batches(T: int, batch: int, n_batches: int, data: str | None, seed: int
     ds = None
     for candidate in ([data] if data else [None]):
         try:
-            from spikeprop.trainer import load_dataset
+            from spikeprop.datasets import load_dataset
             ds = load_dataset("train", T, 300.0, candidate, limit=n)
             source = candidate or "embedded"
             break
@@ -66,7 +66,7 @@ def child(spec: dict) -> dict:
     batches, source, density = load_batches(spec["T"], spec["batch"], spec["batches"] + 1, spec.get("data"), 0)
     sizes = [2312, 800, 10]
     if spec["kind"] == "snntorch":
-        from spikeprop.rules.snntorch_reference import TutorialNet, train_step
+        from benchmarks.snntorch_reference import TutorialNet, train_step
 
         net = TutorialNet(sizes)
         opt = torch.optim.Adam(net.parameters(), lr=5e-4)

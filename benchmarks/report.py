@@ -206,7 +206,7 @@ def accuracy_section(results: Path) -> list[str]:
         cmd = "python benchmarks/accuracy_table.py" + (" --quick" if quick else "") + (f" --cv {cv}" if cv else "")
         lines += [f"Train on 1,000, test on 100 recordings, {m.get('epochs')} epochs, seeds "
                   f"{', '.join(map(str, m.get('seeds', [])))} ({m.get('when', '')}); produced by "
-                  f"`{cmd}` (`spikeprop bench --only accuracy{' --quick' if quick else ''}` reruns it "
+                  f"`{cmd}` (`./run bench --only accuracy{' --quick' if quick else ''}` reruns it "
                   "when its JSON is missing, else reuses it).", ""]
     if md.exists():
         lines += md.read_text().strip().splitlines()
@@ -242,7 +242,7 @@ def _relative_to_root(d: Path) -> str:
     return "" if rel.startswith("..") else rel.rstrip("/") + "/"
 
 
-def render(results: str | Path, command: str = "spikeprop bench --only training,deploy",
+def render(results: str | Path, command: str = "./run bench --only training,deploy",
            img_prefix: str = "") -> str:
     """The Markdown section; image links are ``img_prefix`` + file name (README: the folder)."""
     d = Path(results)
@@ -281,7 +281,7 @@ def update_readme(section: str, readme: Path = README) -> bool:
     return True
 
 
-def write_report(results: str | Path, command: str = "spikeprop bench --only training,deploy") -> str:
+def write_report(results: str | Path, command: str = "./run bench --only training,deploy") -> str:
     """Write ``performance.md`` into ``results``; for the checkout's own results folder, also
     regenerate the README's Performance section (so the README never drifts from the JSON)."""
     d = Path(results)

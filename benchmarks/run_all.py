@@ -1,4 +1,4 @@
-"""All benchmarks side by side in one run: what ``spikeprop bench`` runs (from a source checkout).
+"""All benchmarks side by side in one run: what ``./run bench`` runs (from a source checkout).
 
 Parts (``--only`` picks some):
 
@@ -17,8 +17,10 @@ Parts (``--only`` picks some):
 Then PNG plots (``benchmarks/plots.py``) and the README Performance section
 (``benchmarks/report.py`` -> ``performance.md``).
 
-    python benchmarks/run_all.py --quick                   # a few minutes, -> benchmarks/results/quick
-    python benchmarks/run_all.py --only training,deploy    # the full speed/memory figures
+    ./run bench --quick                          # a few minutes, -> benchmarks/results/quick
+    ./run bench --only training,deploy           # the full speed/memory figures
+    ./run bench --only deploy --no-lava
+    python -m benchmarks.run_all --help          # the same, in an installed environment
 """
 from __future__ import annotations
 
@@ -37,6 +39,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 PARTS = ("training", "deploy", "accuracy", "learning")
+OUTPUTS = """\
+output (in --out): bench_training.json, bench_deploy.json, accuracy.json, learning.json
+(machine, versions, date, load, every figure, ratios to snntorch BPTT and to Lava),
+training_speed.png, training_memory.png, deploy_time.png and performance.md (the README's
+Performance section)."""
 METHODS = ("sp-voltage", "sp-surrogate", "sp-two-compartment", "bptt", "snntorch")
 NETWORKS = ("2312-800-10", "2312-512-512-10")
 REFERENCE = "snntorch"
@@ -121,7 +128,7 @@ def training_child(spec: dict) -> dict:
     sizes = [int(s) for s in spec["network"].split("-")]
     batches, source, density = load_batches(spec["T"], spec["batch"], spec["batches"] + 1, spec.get("data"), 0)
     if spec["method"] == "snntorch":
-        from spikeprop.rules.snntorch_reference import TutorialNet, train_step
+        from benchmarks.snntorch_reference import TutorialNet, train_step
 
         net = TutorialNet(sizes)
         opt = torch.optim.Adam(net.parameters(), lr=5e-4)
@@ -333,7 +340,7 @@ def run_training(args, out: Path, meta: dict) -> dict:
     res = {"meta": {**meta, "part": "training", "quick": args.quick, "batch": args.batch, "threads": args.threads,
                     "speed_statistic": "median of the timed batches (one warm-up batch skipped)",
                     "memory_statistic": "ru_maxrss of the configuration's own process (data included)",
-                    "reference": "snntorch (plain snntorch BPTT loop, spikeprop.rules.snntorch_reference)"},
+                    "reference": "snntorch (plain snntorch BPTT loop, benchmarks/snntorch_reference.py)"},
            "runs": runs}
     prev_file = out / "bench_training.json"
     if args.merge and prev_file.exists():
@@ -458,7 +465,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def reproduce_command(args, parts: list[str]) -> str:
-    cmd = "spikeprop bench"
+    cmd = "./run bench"
     if args.quick:
         cmd += " --quick"
     if set(parts) != set(PARTS):
@@ -474,7 +481,8 @@ def main(argv: list[str] | None = None) -> int:
         fn = training_child if argv[0] == "--training-child" else deploy_child
         print(json.dumps(fn(json.loads(argv[1]))))
         return 0
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="./run bench", description=__doc__, epilog=OUTPUTS,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(p)
     return run(p.parse_args(argv))
 

@@ -8,13 +8,15 @@ A checkpoint is a plain dict (loadable with ``torch.load(weights_only=True)``)::
 from __future__ import annotations
 
 import os
+import pickle
+import struct
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from spikeprop.config import TrainConfig
-from spikeprop.errors import CheckpointError
+from spikeprop.errors import CheckpointError, ConfigError
 from spikeprop.model import NetConfig, SpikingNet
 from spikeprop.rules.signal import TargetSignal
 
@@ -39,7 +41,11 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for corrupt data
+    # what torch.load raised on truncated, empty, random and bit-flipped files: RuntimeError (zip),
+    # UnpicklingError, EOFError, KeyError, IndexError, struct.error, ValueError (incl.
+    # UnicodeDecodeError); OSError for unreadable ones
+    except (OSError, EOFError, RuntimeError, pickle.UnpicklingError, KeyError, IndexError, ValueError,
+            struct.error) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"{path}: not a readable checkpoint (corrupt or truncated: {first[:120]})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
@@ -53,9 +59,10 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
 
 
 def configs_of(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> tuple[NetConfig, TrainConfig]:
+    """The network and training configs a checkpoint holds; ``CheckpointError`` names the file."""
     try:
         return NetConfig.from_dict(ckpt["net"]), TrainConfig.from_dict(ckpt["train"])
-    except (TypeError, ValueError, Exception) as exc:
+    except (ConfigError, KeyError, TypeError, ValueError) as exc:  # Type/ValueError: a field of the wrong type
         raise CheckpointError(f"{path}: invalid configuration in checkpoint: {exc}") from None
 
 

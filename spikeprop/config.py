@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spikeprop.errors import SpikePropError
+from spikeprop.errors import ConfigError, SpikePropError
 
 if TYPE_CHECKING:
     from spikeprop.model import NetConfig
@@ -28,7 +28,7 @@ class TrainConfig:
     epochs: int = 15
     lr: float = 5e-4  # Adam learning rate (all methods except the two-compartment rule)
     seed: int = 0
-    threads: int | None = None  # torch.set_num_threads; None keeps torch's default
+    threads: int | None = None  # torch threads, set by the spikeprop CLI (library callers set their own); None: torch default
     update_every: int = 10  # K: local loss + weight update every K steps (SP, shallow)
     # --- Signal Propagation layer loss
     loss: str = "contrastive"  # "contrastive" (h.t over classes, cross-entropy) or "l2"
@@ -85,16 +85,18 @@ class TrainConfig:
         ]
         for ok, msg in checks:
             if not ok:
-                raise SpikePropError(msg)
+                raise ConfigError(msg)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
+        if not isinstance(d, dict):
+            raise ConfigError(f"a training config must be a mapping, got {type(d).__name__}")
         unknown = sorted(set(d) - {f.name for f in fields(cls)})
         if unknown:
-            raise SpikePropError(f"unknown training config keys: {', '.join(unknown)}")
+            raise ConfigError(f"unknown training config keys: {', '.join(unknown)}")
         return cls(**d)
 
 
@@ -121,7 +123,7 @@ def split_config(d: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     train_keys = {f.name for f in fields(TrainConfig)}
     unknown = sorted(set(d) - net_keys - train_keys)
     if unknown:
-        raise SpikePropError(f"unknown config keys: {', '.join(unknown)}")
+        raise ConfigError(f"unknown config keys: {', '.join(unknown)}")
     return ({k: v for k, v in d.items() if k in net_keys},
             {k: v for k, v in d.items() if k in train_keys})
 

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from neurons import LIF, CubaLIF, TwoCompartment
+from spikeprop.errors import ConfigError
 
 NEURON_KINDS = ("lif", "cuba_lif", "two_compartment")
 
@@ -33,9 +34,13 @@ class NetConfig:
 
     def __post_init__(self) -> None:
         if self.neuron not in NEURON_KINDS:
-            raise ValueError(f"unknown neuron {self.neuron!r}; choose one of {NEURON_KINDS}")
-        if len(self.sizes) < 2 or any(int(n) <= 0 for n in self.sizes):
-            raise ValueError(f"sizes must list at least 2 positive widths, got {self.sizes}")
+            raise ConfigError(f"unknown neuron {self.neuron!r}; choose one of {NEURON_KINDS}")
+        try:
+            ok = len(self.sizes) >= 2 and all(int(n) > 0 for n in self.sizes)
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ConfigError(f"sizes must list at least 2 positive widths, got {self.sizes}")
         self.sizes = [int(n) for n in self.sizes]
 
     @property
@@ -47,10 +52,12 @@ class NetConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "NetConfig":
+        if not isinstance(d, dict):
+            raise ConfigError(f"a network config must be a mapping, got {type(d).__name__}")
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         unknown = sorted(set(d) - set(known))
         if unknown:
-            raise ValueError(f"unknown network config keys: {', '.join(unknown)}")
+            raise ConfigError(f"unknown network config keys: {', '.join(unknown)}")
         return cls(**known)
 
 

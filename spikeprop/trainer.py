@@ -15,7 +15,7 @@ import torch
 
 from spikeprop.checkpoint import check_same_model, load_checkpoint, load_weights, save_checkpoint
 from spikeprop.config import TrainConfig, net_config_for
-from spikeprop.errors import NonFiniteLossError
+from spikeprop.errors import ConfigError, NonFiniteLossError
 from spikeprop.model import NetConfig, SpikingNet
 from spikeprop.prediction import accuracies, collect_outputs, predict_classifier, predict_nearest, primary_mode
 from spikeprop.rules import make_learner
@@ -42,13 +42,11 @@ class Trainer:
 
     def __init__(self, net_cfg: NetConfig, cfg: TrainConfig, out: str | Path | None = None,
                  progress: bool = True, plot: bool = True) -> None:
-        if cfg.threads:
-            torch.set_num_threads(int(cfg.threads))
         self.cfg = cfg
         self.net, self.signal = build(net_cfg, cfg)
         self.net_cfg = self.net.cfg
         if self.net_cfg.sizes[-1] != cfg.n_classes and (cfg.output == "classifier" or cfg.method in ("bptt", "bp-heaviside", "shallow")):
-            raise ValueError(f"the output layer must have {cfg.n_classes} units (one per class) "
+            raise ConfigError(f"the output layer must have {cfg.n_classes} units (one per class) "
                              f"for a classifier output; sizes end with {self.net_cfg.sizes[-1]}")
         self.learner = make_learner(self.net, self.signal, cfg)
         self.out = Path(out) if out is not None else None
@@ -191,33 +189,6 @@ def _progress(items: list, desc: str, enabled: bool):
         return items
     from tqdm import tqdm
     return tqdm(items, desc=desc, leave=True, dynamic_ncols=True)
-
-
-def load_dataset(split: str, T: int, window_ms: float, data_dir: str | None = None,
-                 limit: int | None = None) -> SparseDataset:
-    """A split of N-MNIST (embedded subset, or ``data_dir``) binned into T binary frames.
-
-    Binned straight from events to sparse indices, chunk by chunk, so memory follows the
-    number of events and not T x 2312 (long recordings / large T stay cheap)."""
-    from spikeprop.errors import SpikePropError
-    try:
-        from spikeprop.data import NMNIST, N_INPUTS, batch_to_sparse
-    except ImportError as exc:
-        raise SpikePropError(f"the N-MNIST reader (spikeprop.data) is not available: {exc}") from None
-    ds = NMNIST(data_dir, split, limit=limit)
-    window_us = int(round(window_ms * 1000))
-    flats, counts = [], []
-    for i in range(0, len(ds), 256):
-        events = [ds[j][0] for j in range(i, min(len(ds), i + 256))]
-        sp = batch_to_sparse(events, T, window_us)
-        t, b, c = sp.indices()
-        order = torch.argsort(b, stable=True)  # group by sample, keep (t, c) order
-        flats.append((t[order] * N_INPUTS + c[order]).to(torch.int32))
-        counts.append(torch.bincount(b, minlength=len(events)))
-    counts_all = torch.cat(counts) if counts else torch.zeros(0, dtype=torch.long)
-    offsets = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(counts_all, 0)])
-    flat = torch.cat(flats) if flats else torch.zeros(0, dtype=torch.int32)
-    return SparseDataset(flat, offsets, torch.as_tensor(ds.labels), T, N_INPUTS)
 
 
 def cross_validate(net_cfg: NetConfig, cfg: TrainConfig, data: SparseDataset, k: int,

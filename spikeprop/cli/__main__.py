@@ -1,18 +1,23 @@
-"""Entry point of the ``spikeprop`` console script."""
+"""Entry point of the ``spikeprop`` console script.
+
+Start-up matters (``spikeprop train`` should spend its time training), so nothing heavy is
+imported here: only the module of the subcommand being run is loaded (all of them only for
+``spikeprop --help`` or an unknown command), and torch is imported by that subcommand.
+The process-wide settings (OpenMP wait policy, torch threads) are made here, once.
+"""
 from __future__ import annotations
 
 import argparse
-import importlib
+import os
 import sys
 
-# (subcommand module, one-line summary) in the order --help lists them.
-SUBCOMMANDS: list[tuple[str, str]] = [
-    ("train", "train a spiking network (Signal Propagation or a BPTT/BP baseline)"),
-    ("evaluate", "accuracy per prediction mode, confusion matrix and dead neurons of a checkpoint"),
-    ("dead_neurons", "controlled dead-neuron study across learning rules"),
-    ("export", "export a checkpoint to lava-dl netx HDF5 or a Lava network description"),
-    ("deploy", "run a checkpoint or netx file on Lava or the bit-exact numpy fallback"),
-    ("bench", "benchmarks: SP vs snntorch BPTT, fallback vs Lava"),
+# (command, module in spikeprop.cli, one-line summary) in the order --help lists them.
+SUBCOMMANDS: list[tuple[str, str, str]] = [
+    ("train", "train", "train a spiking network (Signal Propagation or a BPTT/BP baseline)"),
+    ("evaluate", "evaluate", "accuracy per prediction mode, confusion matrix and dead neurons of a checkpoint"),
+    ("dead-neurons", "dead_neurons", "controlled dead-neuron study across learning rules"),
+    ("export", "export", "export a checkpoint to lava-dl netx HDF5 or a Lava network description"),
+    ("deploy", "deploy", "run a checkpoint or netx file on Lava or the bit-exact numpy fallback"),
 ]
 
 DESCRIPTION = """\
@@ -23,42 +28,62 @@ Typical session on the embedded N-MNIST subset (1,000 train + 100 test recording
   spikeprop train --method sp-surrogate --out runs/sp     # train, checkpoints in runs/sp
   spikeprop evaluate runs/sp/best.pt                      # accuracy, confusion matrix
   spikeprop deploy runs/sp/best.pt --backend lava --precision fixed
-Use `spikeprop COMMAND --help` for each command's options."""
+Use `spikeprop COMMAND --help` for each command's options.
+Benchmarks run from a source checkout: ./run bench --help"""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="spikeprop",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (``only``) one with just that subcommand: importing a subcommand's
+    module can be expensive (``deploy`` pulls in export.learning), so ``spikeprop train``
+    does not pay for the others."""
+    import importlib
+
     from spikeprop import __version__
 
+    parser = argparse.ArgumentParser(prog="spikeprop", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"spikeprop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name, summary in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"spikeprop.cli.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"spikeprop.cli.{module_name}":
-                raise
-            continue  # subcommand not part of this build
+    for command, module_name, summary in SUBCOMMANDS:
+        if only is not None and command != only:
+            continue
+        module = importlib.import_module(f"spikeprop.cli.{module_name}")
         p = module.add_parser(sub, summary)
         p.set_defaults(_run=module.run)
     return parser
 
 
+def requested_command(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first word that is not an option), if known."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if any(first == c for c, _, _ in SUBCOMMANDS) else None
+
+
+def set_threads(n: int | None) -> None:
+    """``torch.set_num_threads(n)``; the one place the CLI sets them (None: torch's default)."""
+    if n:
+        import torch
+
+        torch.set_num_threads(int(n))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    # Before torch loads: OpenMP threads that sleep instead of spin. On a shared or busy
+    # machine spinning threads made training up to 10x slower; on an idle one it costs nothing.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(requested_command(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    from export.errors import ExportError
     from spikeprop.errors import SpikePropError
 
     try:
+        set_threads(getattr(args, "threads", None))
         return int(args._run(args) or 0)
-    except SpikePropError as exc:
+    except (SpikePropError, ExportError) as exc:
         print(f"spikeprop {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

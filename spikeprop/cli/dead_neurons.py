@@ -34,9 +34,9 @@ on; the exit status is 1 if any run failed."""
 
 
 def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
-    from spikeprop.dead_neurons.study import DEFAULT_METHODS, StudySpec, quick_spec
+    from spikeprop.dead_neurons.spec import QUICK, StudySpec
 
-    d, q = StudySpec(), quick_spec()
+    d, q = StudySpec(), StudySpec(**QUICK)
     p = subparsers.add_parser(
         "dead-neurons", help=summary, description=summary[0].upper() + summary[1:] + ".",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -45,6 +45,13 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true",
                    help=f"tiny settings for tests: sizes {','.join(map(str, q.sizes))}, T={q.T}, "
                         f"{q.epochs} epochs, {q.train_limit} train / {q.test_limit} test recordings")
+    _add_study_options(p, d)
+    return p
+
+
+def _add_study_options(p: argparse.ArgumentParser, d) -> None:
+    from spikeprop.dead_neurons.spec import DEFAULT_METHODS
+
     p.add_argument("--methods", metavar="M,M,..",
                    help=f"methods to compare (default {','.join(DEFAULT_METHODS)})")
     p.add_argument("--settings", metavar="S,..",
@@ -74,7 +81,6 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("--checkpoints", action="store_true",
                    help="also keep each run's last.pt/best.pt (for spikeprop evaluate)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    return p
 
 
 def _ints(text: str, opt: str) -> list[int]:
@@ -91,10 +97,10 @@ def _names(text: str) -> list[str]:
 
 def resolve_spec(args: argparse.Namespace):
     """Defaults (or --quick's) < explicit options."""
-    from spikeprop.dead_neurons.study import StudySpec, quick_spec
+    from spikeprop.dead_neurons.spec import QUICK, StudySpec
     from spikeprop.errors import SpikePropError
 
-    d = (quick_spec() if args.quick else StudySpec()).to_dict()
+    d = (StudySpec(**QUICK) if args.quick else StudySpec()).to_dict()
     if args.methods:
         d["methods"] = _names(args.methods)
     if args.settings:
@@ -120,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
+    from spikeprop.dead_neurons.plots import write_plots
     from spikeprop.dead_neurons.study import run_study
+    from spikeprop.dead_neurons.tables import write_tables
 
     spec = resolve_spec(args)
     out = Path(args.out)
@@ -129,7 +137,12 @@ def run(args: argparse.Namespace) -> int:
           f"{', '.join(map(str, spec.seeds))}), network {'-'.join(map(str, spec.sizes))}, T={spec.T}, "
           f"{spec.epochs} epochs; stress: threshold {spec.stress_threshold:g} / bias {spec.stress_bias:g}")
     start = time.perf_counter()
-    results = run_study(spec, out, progress=not args.quiet, checkpoints=args.checkpoints)
+    results, meta = run_study(spec, out, progress=not args.quiet, checkpoints=args.checkpoints)
+    write_tables(results, spec, out, meta)
+    try:
+        write_plots(results, spec, out)
+    except Exception as exc:  # a plot that fails (matplotlib, odd data) must not lose the tables
+        print(f"warning: could not draw the plots: {type(exc).__name__}: {exc}")
     failed = [r for r in results if not r.ok]
     print()
     print((out / "results.md").read_text(), end="")

@@ -37,41 +37,27 @@ def format_confusion(cm, title: str) -> str:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    import torch
+    from spikeprop.evaluation import evaluate_checkpoint
 
-    from spikeprop.checkpoint import load_checkpoint, restore_model
-    from spikeprop.prediction import accuracies, collect_outputs, confusion_matrix, predictions, primary_mode
-    from spikeprop.trainer import load_dataset
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    ckpt = load_checkpoint(args.checkpoint)
-    net, signal, net_cfg, cfg = restore_model(ckpt, args.checkpoint)
-    data = load_dataset(args.split, cfg.T, cfg.window_ms, args.data)
-    net.eval()
-    out = collect_outputs(net, signal, cfg, data, args.batch_size)
-    accs = accuracies(out, cfg)
-    mode = primary_mode(cfg)
-    preds, _ = predictions(out, cfg)
-    cm = confusion_matrix(preds[mode], out.labels, cfg.n_classes)
-    layers = [st.summary(cfg.near_dead_rate, cfg.saturated_rate) for st in out.stats]
+    ev = evaluate_checkpoint(args.checkpoint, args.split, args.data, args.batch_size)
+    accs, mode, cfg, net_cfg = ev.accuracy, ev.primary_mode, ev.cfg, ev.net_cfg
     if args.json:
-        print(json.dumps({"checkpoint": str(args.checkpoint), "epoch": ckpt["epoch"], "method": cfg.method,
-                          "accuracy": accs, "primary_mode": mode, "confusion": cm.tolist(),
-                          "layers": layers}))
+        print(json.dumps({"checkpoint": str(args.checkpoint), "epoch": ev.epoch, "method": cfg.method,
+                          "accuracy": accs, "primary_mode": mode, "confusion": ev.confusion.tolist(),
+                          "layers": ev.layers}))
         return 0
     print(f"{args.checkpoint}: {cfg.method}, {'-'.join(map(str, net_cfg.sizes))} {net_cfg.neuron}, "
-          f"epoch {ckpt['epoch']}, {len(data)} {args.split} samples")
+          f"epoch {ev.epoch}, {ev.n_samples} {args.split} samples")
     print("accuracy per prediction mode:")
     for m, a in accs.items():
         if m == "adaptive_comparisons":
             continue
-        extra = f"  ({accs['adaptive_comparisons']:.1f} comparisons / sample of {len(out.t)})" if m == "adaptive" else ""
+        extra = f"  ({accs['adaptive_comparisons']:.1f} comparisons / sample of {ev.n_targets})" if m == "adaptive" else ""
         star = "  <- trained for" if m == mode else ""
         print(f"  {m:<16s}{100 * a:6.1f} %{extra}{star}")
-    print(format_confusion(cm, f"confusion matrix ({mode}):"))
+    print(format_confusion(ev.confusion, f"confusion matrix ({mode}):"))
     print("dead neurons per layer (rate = spikes/step):")
-    for l, s in enumerate(layers):
+    for l, s in enumerate(ev.layers):
         print(f"  layer {l + 1} ({net_cfg.sizes[l + 1]:>4d}): rate {s['rate']:.3f}  dead {100 * s['dead']:.1f}%  "
               f"near-dead {100 * s['near_dead']:.1f}%  saturated {100 * s['saturated']:.1f}%")
     return 0

@@ -2,12 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import time
-
-# Before torch loads: OpenMP threads that sleep instead of spin. On a shared or busy
-# machine spinning threads made training up to 10x slower; on an idle one it costs nothing.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 EPILOG = """\
 methods:
@@ -81,77 +75,44 @@ def _floor(text: str) -> object:
         raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
 
 
-def resolve_configs(args: argparse.Namespace):
-    """Defaults < --config file < explicit options."""
-    from spikeprop.config import TrainConfig, read_config_file
+def given_options(args: argparse.Namespace) -> tuple[dict, dict]:
+    """The network and training options given on the command line (``--sizes`` parsed)."""
     from spikeprop.errors import SpikePropError
-    from spikeprop.model import NetConfig
 
-    net_d, train_d = read_config_file(args.config) if args.config else ({}, {})
-    for k in NET_KEYS:
-        v = getattr(args, k)
-        if v is not None:
-            if k == "sizes":
-                try:
-                    v = [int(s) for s in str(v).replace(" ", "").split(",") if s]
-                except ValueError:
-                    raise SpikePropError(f"--sizes must be comma-separated integers, got {args.sizes!r}") from None
-            net_d[k] = v
-    for k in TRAIN_KEYS:
-        v = getattr(args, k)
-        if v is not None:
-            train_d[k] = None if v is _RAW else v
-    try:
-        return NetConfig.from_dict(net_d), TrainConfig.from_dict(train_d)
-    except (ValueError, TypeError) as exc:
-        raise SpikePropError(str(exc)) from None
+    net = {k: getattr(args, k) for k in NET_KEYS if getattr(args, k) is not None}
+    if "sizes" in net:
+        try:
+            net["sizes"] = [int(s) for s in str(net["sizes"]).replace(" ", "").split(",") if s]
+        except ValueError:
+            raise SpikePropError(f"--sizes must be comma-separated integers, got {args.sizes!r}") from None
+    train = {k: getattr(args, k) for k in TRAIN_KEYS if getattr(args, k) is not None}
+    if train.get("sp_v_floor") is _RAW:
+        train["sp_v_floor"] = None
+    return net, train
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from spikeprop import runs
+    from spikeprop.cli.__main__ import set_threads
 
-    import torch
-
-    from spikeprop.checkpoint import configs_of, load_checkpoint
-    from spikeprop.errors import SpikePropError
-    from spikeprop.rules.sparse import SparseDataset
-    from spikeprop.trainer import Trainer, cross_validate, load_dataset
-
-    net_cfg, cfg = resolve_configs(args)
-    if args.resume:
-        if args.resume == "auto" and not args.out:
-            raise SpikePropError("--resume needs --out DIR (to find DIR/last.pt) or a checkpoint path")
-        ckpt_path = Path(args.out) / "last.pt" if args.resume == "auto" else Path(args.resume)
-        net_cfg, saved = configs_of(load_checkpoint(ckpt_path), ckpt_path)
-        d = saved.to_dict()
-        for k in ("epochs", "threads"):  # the only things a resume may change
-            if getattr(args, k) is not None:
-                d[k] = getattr(args, k)
-        cfg = type(saved).from_dict(d)
-        out = Path(args.out) if args.out else ckpt_path.parent
-    else:
-        out = Path(args.out) if args.out else Path("runs") / f"{cfg.method}-{time.strftime('%Y%m%d-%H%M%S')}"
-        if (out / "last.pt").exists():
-            raise SpikePropError(f"{out} already holds a run; use --resume to continue it or choose another --out")
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    progress = not args.quiet
-    train = load_dataset("train", cfg.T, cfg.window_ms, args.data)
-    test = load_dataset("test", cfg.T, cfg.window_ms, args.data)
+    net, train_opts = given_options(args)
+    plan = runs.plan_run(*runs.resolve_configs(net, train_opts, args.config), args.out, args.resume,
+                         {"epochs": args.epochs, "threads": args.threads})
+    cfg, out = plan.cfg, plan.out
+    if args.threads is None:
+        set_threads(cfg.threads)  # from --config or the resumed checkpoint
+    train, test = runs.load_splits(cfg, args.data)
     print(f"data: {len(train)} train / {len(test)} test recordings, T={cfg.T} bins over "
           f"{cfg.window_ms:g} ms, {100 * train.density:.2f}% inputs active per step")
     if args.cv:
-        if args.cv < 2:
-            raise SpikePropError("--cv needs K >= 2")
-        res = cross_validate(net_cfg, cfg, SparseDataset.concat(train, test), args.cv, out, progress)
+        res = runs.cross_validate_run(plan, train, test, args.cv, not args.quiet)
         accs = ", ".join(f"{a:.3f}" for a in res["fold_acc"])
         print(f"{cfg.method}: {args.cv}-fold CV accuracy {100 * res['mean']:.1f} +- {100 * res['std']:.1f} % "
               f"(folds: {accs}); details in {out / 'cv.json'}")
         return 0
-    trainer = Trainer(net_cfg, cfg, out, progress)
-    if args.resume:
-        trainer.resume(ckpt_path)
-        print(f"resumed {ckpt_path} at epoch {trainer.epoch}/{cfg.epochs}")
+    trainer = runs.start_trainer(plan, not args.quiet)
+    if plan.resume_from is not None:
+        print(f"resumed {plan.resume_from} at epoch {trainer.epoch}/{cfg.epochs}")
     hist = trainer.fit(train, test)
     if hist:
         last = hist[-1]

@@ -2,7 +2,7 @@
 
 Modules: ``nmnist`` (file format), ``dataset`` (embedded default or a user's directory),
 ``embedded`` (the compact 1,000 + 100 sample file), ``binning`` (events -> frames),
-``frames`` (whole splits binned once and cached).
+``frames`` (whole splits binned into dense frames, optionally kept in a caller-owned cache).
 """
 from spikeprop.data.binning import (
     DEFAULT_WINDOW_US, batch_to_dense, batch_to_sparse, events_to_frames, sparse_matmul, time_window,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from spikeprop.dead_neurons.study import RunResult, StudySpec, hidden_layers
+from spikeprop.dead_neurons.results import RunResult, hidden_layers
+from spikeprop.dead_neurons.spec import StudySpec
 
 LAYER_STYLES = ("-", "--", "-.", ":")
 MIN_RATE = 1e-4  # rates below this (but > 0) go into the lowest non-zero bin

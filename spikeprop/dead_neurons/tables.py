@@ -5,7 +5,8 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from spikeprop.dead_neurons.study import RunResult, StudySpec, hidden_layers, recovery_epoch
+from spikeprop.dead_neurons.results import RunResult, hidden_layers, recovery_epoch
+from spikeprop.dead_neurons.spec import StudySpec
 
 
 def row_of(res: RunResult, spec: StudySpec) -> dict[str, Any]:

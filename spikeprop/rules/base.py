@@ -8,6 +8,7 @@ import torch
 from spikeprop.config import TrainConfig
 from spikeprop.errors import NonFiniteLossError
 from spikeprop.model import SpikingNet
+from spikeprop.rules.adam import FusedAdam
 from spikeprop.rules.signal import TargetSignal
 from spikeprop.rules.sparse import SparseSpikes, store_input_major_
 
@@ -29,15 +30,15 @@ class Learner:
 
     def __init__(self, net: SpikingNet, signal: TargetSignal, cfg: TrainConfig) -> None:
         self.net, self.signal, self.cfg = net, signal, cfg
-        self.optimizer: torch.optim.Optimizer | None = None
+        self.optimizer: FusedAdam | None = None
         for fc in net.fcs:  # spike inputs are sparse: products gather rows of W^T
             store_input_major_(fc.weight)
 
     def train_batch(self, x: SparseSpikes, y: torch.Tensor) -> BatchResult:  # pragma: no cover
         raise NotImplementedError
 
-    def make_adam(self, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:
-        """Fused Adam. An input-major weight (``store_input_major_``) is handed to it as its
+    def make_adam(self, params: list[torch.nn.Parameter]) -> FusedAdam:
+        """Fused Adam (``rules.adam``: torch's kernel without torch.optim's compiler import). An input-major weight (``store_input_major_``) is handed to it as its
         transpose, a contiguous Parameter on the same storage: the fused kernel would
         otherwise copy the weight, its gradient and both moments to a contiguous layout and
         back at every update (measured ~10 % of an SP step). ``step`` passes the gradient."""
@@ -50,7 +51,7 @@ class Learner:
                 opt_params.append(twin)
             else:
                 opt_params.append(p)
-        return torch.optim.Adam(opt_params, lr=self.cfg.lr, fused=True)
+        return FusedAdam(opt_params, lr=self.cfg.lr)
 
     def state_dict(self) -> dict:
         return {} if self.optimizer is None else self.optimizer.state_dict()

@@ -1,5 +1,7 @@
-"""``spikeprop bench --help`` and the Performance-section generator on synthetic results (fast)."""
+"""``./run bench`` (benchmarks/run_all.py) --help, and the Performance-section generator on
+synthetic results (fast). The benchmarks live outside the spikeprop package."""
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,19 +13,27 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
-def test_bench_help(capsys):
-    with pytest.raises(SystemExit) as info:
-        main(["bench", "--help"])
-    assert info.value.code == 0
-    text = capsys.readouterr().out
-    for word in ("--quick", "--only", "--out", "source checkout", "snntorch", "Lava"):
-        assert word in text, word
+def test_bench_help():
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.run_all", "--help"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    for word in ("./run bench", "--quick", "--only", "--out", "source checkout", "snntorch", "Lava",
+                 "performance.md"):
+        assert word in proc.stdout, word
 
 
-def test_bench_listed_in_main_help(capsys):
+def test_run_script_lists_bench():
+    text = subprocess.run(["bash", str(ROOT / "run"), "--help"], capture_output=True, text=True).stdout
+    assert "bench [ARGS]" in text and "benchmarks.run_all" in text
+
+
+def test_bench_is_not_a_spikeprop_command(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
-    assert "bench" in capsys.readouterr().out
+    assert "bench" not in capsys.readouterr().out.split("Benchmarks run")[0]
+    with pytest.raises(SystemExit) as info:
+        main(["bench"])
+    assert info.value.code == 2 and "invalid choice: 'bench'" in capsys.readouterr().err
 
 
 def _run(method, net, T, sps, rss):
@@ -62,10 +72,10 @@ def test_report_from_synthetic_json(tmp_path):
         "speedup_vs_lava": {"fallback_fixed_vs_lava_fixed": 250.0, "fallback_float_vs_lava_float": 150.0,
                             "torch_float32_vs_lava_float": 2.8, "fallback_fixed_vs_lava_fixed_incl_compile": 200.0},
         "goal_fallback_100x_lava_identical": {"speedup_fixed": 250.0, "identical_fixed": True, "met": True}}))
-    md = write_report(tmp_path, command="spikeprop bench --only training,deploy")
+    md = write_report(tmp_path, command="./run bench --only training,deploy")
     assert (tmp_path / "performance.md").read_text() == md
     assert md.startswith("## Performance")
-    assert "spikeprop bench --only training,deploy" in md
+    assert "./run bench --only training,deploy" in md
     assert "800 (4.00x)" in md and "200 (4.00x)" in md  # samples/s with the ratio to snntorch BPTT
     assert "+5 %" in md and "+400 %" in md  # RSS growth T=25 -> T=300: SP flat, BPTT grows
     assert "**250x**" in md and "Test CPU" in md and "compile 0.40 s" in md

@@ -41,13 +41,27 @@ def test_tampered_weights_are_rejected(tmp_path):
         restore_model(load_checkpoint(tmp_path / "bad.pt"), tmp_path / "bad.pt")
 
 
-@pytest.mark.parametrize("content", [b"", b"garbage not a zip", b"PK\x03\x04broken"])
+def _truncated_and_flipped(tmp_path):
+    save_checkpoint(tmp_path / "good.pt", trainer([48, 16, 4]).payload())
+    good = (tmp_path / "good.pt").read_bytes()
+    flipped = bytearray(good)
+    flipped[len(good) // 3] ^= 0xFF
+    return [good[: len(good) // 2], bytes(flipped)]
+
+
+@pytest.mark.parametrize("content", [b"", b"junk", b"garbage not a zip", b"PK\x03\x04broken", b"\x80\x02}q\x00.",
+                                     "truncated", "bit-flipped"])
 def test_corrupt_files_give_one_line(tmp_path, content):
+    if isinstance(content, str):  # a real checkpoint, damaged
+        content = _truncated_and_flipped(tmp_path)[0 if content == "truncated" else 1]
     p = tmp_path / "corrupt.pt"
     p.write_bytes(content)
-    with pytest.raises(CheckpointError) as info:
+    try:
         load_checkpoint(p)
-    assert "corrupt.pt" in str(info.value) and "\n" not in str(info.value)
+    except CheckpointError as exc:  # a flipped byte may also land in a tensor's data: then it loads
+        assert "corrupt.pt" in str(exc) and "\n" not in str(exc)
+    else:
+        assert content.startswith(b"PK") and len(content) > 1000
 
 
 def test_foreign_torch_file_and_missing_file(tmp_path):

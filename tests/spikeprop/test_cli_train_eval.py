@@ -4,9 +4,9 @@ import json
 import pytest
 import torch
 
-import spikeprop.trainer as trainer_mod
+import spikeprop.datasets as datasets_mod
 from spikeprop.cli.__main__ import main
-from spikeprop.rules.toy import toy_dataset
+from toy_data import toy_dataset
 
 torch.set_num_threads(1)
 
@@ -25,7 +25,7 @@ def test_help(argv, capsys):
 def toy_data(monkeypatch):
     def fake_load(split, T, window_ms, data_dir=None):
         return toy_dataset(32 if split == "train" else 12, T=T, seed=0 if split == "train" else 1)
-    monkeypatch.setattr(trainer_mod, "load_dataset", fake_load)
+    monkeypatch.setattr(datasets_mod, "load_dataset", fake_load)
 
 
 def test_train_resume_evaluate(tmp_path, toy_data, capsys):
@@ -57,3 +57,17 @@ def test_evaluate_rejects_bad_checkpoint(tmp_path, capsys):
     assert main(["evaluate", str(bad)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "x.pt" in err
+
+
+def test_parser_of_one_command_imports_nothing_heavy():
+    """``spikeprop train`` builds only its own parser: no torch, matplotlib or export.learning
+    before the work starts (start-up time), and the process-wide settings are made once."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from spikeprop.cli.__main__ import build_parser, requested_command; "
+            "p = build_parser(requested_command(['train', '--epochs', '1'])); "
+            "print(sorted(m for m in ('torch', 'matplotlib', 'export.learning') if m in sys.modules)); "
+            "print(p.parse_args(['train', '--epochs', '1']).epochs)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["[]", "1"]

@@ -4,10 +4,10 @@ import pytest
 import torch
 
 from spikeprop.config import TrainConfig
-from spikeprop.dead_neurons.study import hidden_layers, recovery_epoch
+from spikeprop.dead_neurons.results import hidden_layers, recovery_epoch
 from spikeprop.metrics import LayerStats, dead_fraction, firing_rates, near_dead_fraction, saturated_fraction
 from spikeprop.model import NetConfig
-from spikeprop.rules.toy import toy_dataset
+from toy_data import toy_dataset
 from spikeprop.trainer import Trainer
 
 torch.set_num_threads(1)

@@ -5,7 +5,7 @@ from spikeprop.config import TrainConfig
 from spikeprop.metrics import LayerStats, dead_fraction, firing_rates, spikes_summary
 from spikeprop.model import NetConfig
 from spikeprop.prediction import collect_outputs
-from spikeprop.rules.toy import toy_dataset
+from toy_data import toy_dataset
 from spikeprop.trainer import build
 
 torch.set_num_threads(1)

@@ -8,7 +8,7 @@ import torch
 
 import spikeprop.dead_neurons.study as study
 from spikeprop.cli.__main__ import main
-from spikeprop.rules.toy import toy_dataset
+from toy_data import toy_dataset
 
 torch.set_num_threads(1)
 
@@ -74,14 +74,16 @@ def toy_data(monkeypatch):
 
 
 def test_failed_run_is_reported_and_others_go_on(tmp_path, capsys, monkeypatch, toy_data):
-    real = study.make_trainer
+    from spikeprop.rules.bptt import BPTTLearner
 
-    def flaky(net_cfg, cfg, out):
+    real = BPTTLearner.__init__
+
+    def flaky(self, net, signal, cfg):
         if cfg.method == "bptt":
             raise RuntimeError("boom: simulated failure\nsecond line")
-        return real(net_cfg, cfg, out)
+        real(self, net, signal, cfg)
 
-    monkeypatch.setattr(study, "make_trainer", flaky)
+    monkeypatch.setattr(BPTTLearner, "__init__", flaky)
     out = tmp_path / "dn"
     argv = ["dead-neurons", "--out", str(out), "--quiet", "--threads", "1", "--sizes", "48,16,10", "--T", "6",
             "--epochs", "1", "--methods", "bp-heaviside,bptt,sp-voltage", "--settings", "normal,high-threshold", "--stress-threshold", "1e6", "--checkpoints"]
@@ -109,7 +111,7 @@ def test_failed_run_is_reported_and_others_go_on(tmp_path, capsys, monkeypatch, 
 
 def test_raw_voltage_variant_trains_sp_voltage_without_the_floor():
     from spikeprop.config import TrainConfig
-    from spikeprop.dead_neurons.study import StudySpec
+    from spikeprop.dead_neurons.spec import StudySpec
 
     spec = StudySpec()
     raw = TrainConfig.from_dict(spec.train_dict("sp-voltage-raw", 0))

@@ -4,7 +4,7 @@ import torch
 from spikeprop.config import TrainConfig
 from spikeprop.model import NetConfig
 from spikeprop.prediction import ClassTree, accuracies, collect_outputs, confusion_matrix, predict_nearest
-from spikeprop.rules.toy import toy_dataset
+from toy_data import toy_dataset
 from spikeprop.trainer import Trainer
 
 torch.set_num_threads(1)

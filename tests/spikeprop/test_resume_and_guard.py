@@ -8,7 +8,7 @@ from spikeprop.checkpoint import load_checkpoint
 from spikeprop.config import TrainConfig
 from spikeprop.errors import NonFiniteLossError
 from spikeprop.model import NetConfig
-from spikeprop.rules.toy import toy_dataset
+from toy_data import toy_dataset
 from spikeprop.trainer import Trainer
 
 torch.set_num_threads(1)

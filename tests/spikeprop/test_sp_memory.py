@@ -4,7 +4,7 @@ import torch
 from spikeprop.config import TrainConfig
 from spikeprop.model import NetConfig
 from spikeprop.rules import make_learner
-from spikeprop.rules.toy import toy_dataset
+from toy_data import toy_dataset
 from spikeprop.trainer import build
 
 torch.set_num_threads(1)

@@ -87,7 +87,7 @@ def test_input_major_training_step_equals_plain_layout(monkeypatch):
     from spikeprop.config import TrainConfig
     from spikeprop.model import NetConfig
     from spikeprop.rules import base, make_learner
-    from spikeprop.rules.toy import toy_dataset
+    from toy_data import toy_dataset
     from spikeprop.trainer import build
 
     def train(plain: bool):

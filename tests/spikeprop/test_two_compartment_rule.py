@@ -7,7 +7,7 @@ import torch
 from spikeprop.config import TrainConfig
 from spikeprop.model import NetConfig
 from spikeprop.rules import make_learner
-from spikeprop.rules.toy import toy_dataset
+from toy_data import toy_dataset
 from spikeprop.rules.two_compartment import leaky_integral, post_error, three_factor_dw, update_trace
 from spikeprop.trainer import build
 

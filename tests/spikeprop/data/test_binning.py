@@ -102,12 +102,15 @@ def test_sparse_product_equals_dense_product(binary):
 
 
 def test_load_frames_embedded_real_data():
-    frames, labels = load_frames("test", T=100)
+    cache = {}
+    frames, labels = load_frames("test", T=100, cache=cache)
     assert frames.shape == (100, 100, N_INPUTS) and frames.dtype == np.uint8
     assert labels.shape == (100,) and labels.dtype == np.int64
-    assert not frames.flags.writeable
+    assert not frames.flags.writeable  # shared through the caller's cache
     assert 0.005 < frames.mean() < 0.05  # N-MNIST: about 1-2 % of inputs active per step at T=100
-    assert load_frames("test", 100) is not None and load_frames("test", T=100)[0] is frames  # cached
+    assert load_frames("test", T=100, cache=cache)[0] is frames and len(cache) == 1
+    fresh, _ = load_frames("test", 100)  # no cache: a new, writable array with the same content
+    assert fresh is not frames and fresh.flags.writeable and np.array_equal(fresh, frames)
     events, _ = load_embedded("test")
     for i in (0, 57):
         np.testing.assert_array_equal(frames[i], events_to_frames(events[i], 100))

@@ -1,5 +1,6 @@
-"""Synthetic spike data for tests and demos: each class is a random prototype set of
-input channels firing at ``p_on`` per step; all other channels at ``p_off``."""
+"""Test helper (a plain module beside the tests, imported as ``toy_data``): synthetic spike
+data; each class is a random prototype set of input channels firing at ``p_on`` per step,
+all other channels at ``p_off``."""
 from __future__ import annotations
 
 import torch
