@@ -61,7 +61,9 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
 def configs_of(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> tuple[NetConfig, TrainConfig]:
     """The network and training configs a checkpoint holds; ``CheckpointError`` names the file."""
     try:
-        return NetConfig.from_dict(ckpt["net"]), TrainConfig.from_dict(ckpt["train"])
+        train = dict(ckpt["train"])
+        train.setdefault("val_fraction", 0.0)  # checkpoints from before the validation split had none
+        return NetConfig.from_dict(ckpt["net"]), TrainConfig.from_dict(train)
     except (ConfigError, KeyError, TypeError, ValueError) as exc:  # Type/ValueError: a field of the wrong type
         raise CheckpointError(f"{path}: invalid configuration in checkpoint: {exc}") from None
 

@@ -30,6 +30,10 @@ class TrainConfig:
     seed: int = 0
     threads: int | None = None  # torch threads, set by the spikeprop CLI (library callers set their own); None: torch default
     update_every: int = 10  # K: local loss + weight update every K steps (SP, shallow)
+    # fraction of the training recordings held out (stratified, seeded) to choose best.pt on;
+    # 0: no validation data, best.pt = the epoch with the best training accuracy. The test
+    # split is never used for any choice.
+    val_fraction: float = 0.1
     # --- Signal Propagation layer loss
     loss: str = "contrastive"  # "contrastive" (h.t over classes, cross-entropy) or "l2"
     similarity: str = "cosine"  # "cosine" or "dot" (contrastive only)
@@ -71,6 +75,7 @@ class TrainConfig:
             (self.T >= 1, f"T must be >= 1, got {self.T}"),
             (self.batch_size >= 1, f"batch size must be >= 1, got {self.batch_size}"),
             (self.epochs >= 0, f"epochs must be >= 0, got {self.epochs}"),
+            (0.0 <= self.val_fraction < 1.0, f"val_fraction must be in [0, 1), got {self.val_fraction}"),
             (self.update_every >= 1, f"update_every must be >= 1, got {self.update_every}"),
             (self.lr > 0 and self.tc_lr > 0, "learning rates must be positive"),
             (0.0 < self.target_density <= 1.0, f"target_density must be in (0, 1], got {self.target_density}"),

@@ -59,11 +59,15 @@ def plan_run(net_cfg: NetConfig, cfg: TrainConfig, out: str | Path | None = None
 
 
 def load_splits(cfg: TrainConfig, data_dir: str | None = None):
-    """The (train, test) ``SparseDataset`` s a run trains and reports on."""
+    """The ``(train, val, test)`` data sets of a run: ``val`` is ``cfg.val_fraction`` of the
+    training recordings (stratified, seeded; None at 0), ``test`` is only reported on."""
     from spikeprop import datasets
+    from spikeprop.splits import split_dataset
 
-    return (datasets.load_dataset("train", cfg.T, cfg.window_ms, data_dir),
-            datasets.load_dataset("test", cfg.T, cfg.window_ms, data_dir))
+    train = datasets.load_dataset("train", cfg.T, cfg.window_ms, data_dir)
+    test = datasets.load_dataset("test", cfg.T, cfg.window_ms, data_dir)
+    train, val = split_dataset(train, cfg.val_fraction, cfg.seed)
+    return train, val, test
 
 
 def start_trainer(plan: RunPlan, progress: bool = True):
@@ -76,11 +80,14 @@ def start_trainer(plan: RunPlan, progress: bool = True):
     return trainer
 
 
-def cross_validate_run(plan: RunPlan, train, test, k: int, progress: bool = True) -> dict[str, Any]:
-    """K-fold cross-validation over train + test; results also in ``plan.out/cv.json``."""
+def cross_validate_run(plan: RunPlan, train, val, k: int, progress: bool = True) -> dict[str, Any]:
+    """K-fold cross-validation over the training recordings (train + val; the test split is
+    not used); each fold selects on a validation split of its own training part. Results
+    also go to ``plan.out/cv.json``."""
     from spikeprop.rules.sparse import SparseDataset
     from spikeprop.trainer import cross_validate
 
-    if k < 2:
-        raise SpikePropError("--cv needs K >= 2")
-    return cross_validate(plan.net_cfg, plan.cfg, SparseDataset.concat(train, test), k, plan.out, progress)
+    data = train if val is None else SparseDataset.concat(train, val)
+    if not 2 <= k <= len(data):
+        raise SpikePropError(f"--cv must be between 2 and the number of training recordings ({len(data)}), got {k}")
+    return cross_validate(plan.net_cfg, plan.cfg, data, k, plan.out, progress)

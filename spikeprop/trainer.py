@@ -53,7 +53,8 @@ class Trainer:
         self.progress = progress
         self.plot = plot
         self.epoch = 0  # epochs completed
-        self.best = -1.0
+        self.best = -1.0  # validation accuracy of best.pt (training accuracy without validation data)
+        self.best_epoch = 0
         self.history: list[dict[str, Any]] = []
 
     # ---- persistence -------------------------------------------------------------------
@@ -62,7 +63,8 @@ class Trainer:
             "net": self.net_cfg.to_dict(), "train": self.cfg.to_dict(),
             "model": self.net.state_dict(), "signal": self.signal.state_dict(),
             "learner": self.learner.state_dict(), "epoch": self.epoch,
-            "rng": torch.get_rng_state(), "best": self.best, "history": self.history,
+            "rng": torch.get_rng_state(), "best": self.best, "best_epoch": self.best_epoch,
+            "history": self.history,
         }
 
     def resume(self, path: str | Path) -> None:
@@ -74,6 +76,7 @@ class Trainer:
         self.learner.load_state_dict(ckpt.get("learner") or {})
         self.epoch = int(ckpt["epoch"])
         self.best = float(ckpt.get("best", -1.0))
+        self.best_epoch = int(ckpt.get("best_epoch", 0))
         self.history = list(ckpt.get("history", []))
         if "rng" in ckpt:
             torch.set_rng_state(ckpt["rng"])
@@ -91,17 +94,23 @@ class Trainer:
             {"net": self.net_cfg.to_dict(), "train": self.cfg.to_dict()}, indent=2) + "\n")
 
     # ---- training ----------------------------------------------------------------------
-    def fit(self, train: SparseDataset, test: SparseDataset | None = None) -> list[dict[str, Any]]:
-        """Train until ``cfg.epochs`` epochs are done; returns the metrics history."""
+    def fit(self, train: SparseDataset, val: SparseDataset | None = None,
+            test: SparseDataset | None = None) -> list[dict[str, Any]]:
+        """Train until ``cfg.epochs`` epochs are done; returns the metrics history.
+
+        ``best.pt`` is the epoch with the best accuracy on ``val`` (held out of the training
+        data; see ``spikeprop.splits``), or on the training batches without ``val``. ``test`` is
+        scored every epoch for reporting only: nothing is ever chosen on it."""
         self.write_config()
         while self.epoch < self.cfg.epochs:
-            rec = self.train_epoch(train, test)
+            rec = self.train_epoch(train, val, test)
             self.history.append(rec)
             self.epoch += 1
             self.save(rec)
         return self.history
 
-    def train_epoch(self, train: SparseDataset, test: SparseDataset | None) -> dict[str, Any]:
+    def train_epoch(self, train: SparseDataset, val: SparseDataset | None = None,
+                    test: SparseDataset | None = None) -> dict[str, Any]:
         cfg, e = self.cfg, self.epoch
         start = time.perf_counter()
         order = epoch_order(len(train), cfg.seed, e)
@@ -140,20 +149,25 @@ class Trainer:
             "train_rate": [float(c.sum()) / max(1, n_steps * c.numel()) for c in counts],
             "train_time_s": time.perf_counter() - start,
         }
+        if val is not None and len(val):
+            rec.update(self.evaluate(val, "val"))
         if test is not None and len(test):
-            rec.update(self.evaluate(test))
+            rec.update(self.evaluate(test, "test", neuron_stats=val is None or not len(val)))
         rec["time_s"] = time.perf_counter() - start
         return rec
 
-    def evaluate(self, data: SparseDataset) -> dict[str, Any]:
-        """Test accuracy (primary mode and all modes) and per-layer dead-neuron metrics."""
+    def evaluate(self, data: SparseDataset, split: str = "test", neuron_stats: bool = True) -> dict[str, Any]:
+        """``{split}_acc`` (primary mode), ``{split}_modes`` (all modes) and, with
+        ``neuron_stats``, the per-layer dead-neuron metrics measured on ``data``."""
         self.net.eval()
         out = collect_outputs(self.net, self.signal, self.cfg, data)
         accs = accuracies(out, self.cfg)
+        if not neuron_stats:
+            return {f"{split}_acc": accs[primary_mode(self.cfg)], f"{split}_modes": accs}
         layers = [st.summary(self.cfg.near_dead_rate, self.cfg.saturated_rate) for st in out.stats]
         return {
-            "test_acc": accs[primary_mode(self.cfg)],
-            "test_modes": accs,
+            f"{split}_acc": accs[primary_mode(self.cfg)],
+            f"{split}_modes": accs,
             "rate": [l["rate"] for l in layers],
             "dead": [l["dead"] for l in layers],
             "near_dead": [l["near_dead"] for l in layers],
@@ -162,15 +176,14 @@ class Trainer:
         }
 
     def save(self, rec: dict[str, Any]) -> None:
+        score = rec.get("val_acc", rec["train_acc"])  # never the test accuracy
+        improved = score > self.best
+        if improved:
+            self.best, self.best_epoch = score, rec["epoch"]
         if self.out is None:
-            if "test_acc" in rec:
-                self.best = max(self.best, rec["test_acc"])
             return
         with open(self.out / "metrics.jsonl", "a") as f:
             f.write(json.dumps(rec) + "\n")
-        improved = rec.get("test_acc", rec["train_acc"]) > self.best
-        if improved:
-            self.best = rec.get("test_acc", rec["train_acc"])
         payload = self.payload()
         save_checkpoint(self.out / "last.pt", payload)
         if improved:
@@ -191,21 +204,38 @@ def _progress(items: list, desc: str, enabled: bool):
     return tqdm(items, desc=desc, leave=True, dynamic_ncols=True)
 
 
+def selected_record(history: list[dict[str, Any]], best_epoch: int) -> dict[str, Any]:
+    """The metrics line of the validation-selected epoch (the last one if none was selected)."""
+    for rec in history:
+        if rec["epoch"] == best_epoch:
+            return rec
+    return history[-1] if history else {}
+
+
 def cross_validate(net_cfg: NetConfig, cfg: TrainConfig, data: SparseDataset, k: int,
                    out: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
-    """K-fold cross-validation over ``data``: final-epoch test accuracy of each fold."""
+    """K-fold cross-validation over ``data`` (the training recordings). Each fold holds out
+    1/k as its test part and takes its validation split from its own training part, so the
+    fold's checkpoint is chosen without seeing the fold's test part. Reports each fold's test
+    accuracy at the validation-selected epoch (``fold_acc``) and at the final epoch."""
+    from spikeprop.splits import split_dataset
+
     order = epoch_order(len(data), cfg.seed, -1)
     folds = torch.tensor_split(order, k)
-    accs = []
+    accs, finals = [], []
     for i, test_ids in enumerate(folds):
         train_ids = torch.cat([f for j, f in enumerate(folds) if j != i])
         fold_out = Path(out) / f"fold{i + 1}" if out is not None else None
         tr = Trainer(net_cfg, cfg, fold_out, progress)
-        hist = tr.fit(data.subset(train_ids), data.subset(test_ids))
-        accs.append(hist[-1]["test_acc"] if hist else float("nan"))
-    t = torch.tensor(accs)
-    res = {"k": k, "fold_acc": accs, "mean": float(t.mean()),
-           "std": float(t.std()) if k > 1 else 0.0, "method": cfg.method}
+        train, val = split_dataset(data.subset(train_ids), cfg.val_fraction, cfg.seed)
+        hist = tr.fit(train, val, data.subset(test_ids))
+        accs.append(selected_record(hist, tr.best_epoch).get("test_acc", float("nan")))
+        finals.append(hist[-1]["test_acc"] if hist else float("nan"))
+    t, tf = torch.tensor(accs), torch.tensor(finals)
+    res = {"k": k, "fold_acc": accs, "mean": float(t.mean()), "std": float(t.std()) if k > 1 else 0.0,
+           "fold_acc_final": finals, "mean_final": float(tf.mean()),
+           "std_final": float(tf.std()) if k > 1 else 0.0, "method": cfg.method,
+           "val_fraction": cfg.val_fraction, "selection": "validation split of each fold's training part"}
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
         (Path(out) / "cv.json").write_text(json.dumps(res, indent=2) + "\n")

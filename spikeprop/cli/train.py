@@ -18,7 +18,12 @@ examples:
   spikeprop train --method sp-voltage --sizes 2312,400,400,10 --T 50
   spikeprop train --data ~/N-MNIST --epochs 30 --batch-size 128
   spikeprop train --out runs/bptt --resume          # continue runs/bptt/last.pt
-  spikeprop train --cv 5 --method sp-surrogate      # 5-fold CV over all 1,100 samples
+  spikeprop train --cv 5 --method sp-surrogate      # 5-fold CV over the 1,000 training recordings
+  spikeprop train --val-fraction 0.2                # hold out 20 % of the training recordings
+
+Model selection: best.pt is the epoch with the best accuracy on a validation split held out
+of the training recordings (stratified, seeded, --val-fraction, default 10 %). The test split
+is scored every epoch for reporting only; nothing is chosen on it.
   spikeprop train --config run.json                 # {"net": {...}, "train": {...}}
 
 Output folder: config.json, metrics.jsonl (one line per epoch), last.pt, best.pt,
@@ -55,14 +60,18 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("--resume", nargs="?", const="auto", metavar="CKPT",
                    help="continue from CKPT (default OUT/last.pt) with its configuration")
     p.add_argument("--config", metavar="FILE", help="JSON config; command-line options override it")
-    p.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation over train+test")
+    p.add_argument("--val-fraction", type=float, dest="val_fraction", metavar="F",
+                   help="fraction of the training recordings held out to choose best.pt (default 0.1; "
+                        "0: choose on training accuracy)")
+    p.add_argument("--cv", type=int, metavar="K",
+                   help="K-fold cross-validation over the training recordings (validation inside each fold)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
 
 NET_KEYS = ("neuron", "sizes")
 TRAIN_KEYS = ("method", "T", "batch_size", "epochs", "lr", "seed", "threads", "update_every", "loss", "output",
-              "sp_trace", "sp_v_floor")
+              "sp_trace", "sp_v_floor", "val_fraction")
 _RAW = object()  # --sp-v-floor none: distinct from "option not given" (None)
 
 
@@ -101,24 +110,33 @@ def run(args: argparse.Namespace) -> int:
     cfg, out = plan.cfg, plan.out
     if args.threads is None:
         set_threads(cfg.threads)  # from --config or the resumed checkpoint
-    train, test = runs.load_splits(cfg, args.data)
-    print(f"data: {len(train)} train / {len(test)} test recordings, T={cfg.T} bins over "
-          f"{cfg.window_ms:g} ms, {100 * train.density:.2f}% inputs active per step")
+    train, val, test = runs.load_splits(cfg, args.data)
+    print(f"data: {len(train)} train / {len(val) if val else 0} validation / {len(test)} test recordings, "
+          f"T={cfg.T} bins over {cfg.window_ms:g} ms, {100 * train.density:.2f}% inputs active per step")
     if args.cv:
-        res = runs.cross_validate_run(plan, train, test, args.cv, not args.quiet)
-        accs = ", ".join(f"{a:.3f}" for a in res["fold_acc"])
-        print(f"{cfg.method}: {args.cv}-fold CV accuracy {100 * res['mean']:.1f} +- {100 * res['std']:.1f} % "
-              f"(folds: {accs}); details in {out / 'cv.json'}")
+        res = runs.cross_validate_run(plan, train, val, args.cv, not args.quiet)
+        print(f"{cfg.method}: {args.cv}-fold CV test accuracy {100 * res['mean']:.1f} +- {100 * res['std']:.1f} % "
+              f"(validation-selected; final epoch {100 * res['mean_final']:.1f} +- {100 * res['std_final']:.1f} %); "
+              f"details in {out / 'cv.json'}")
         return 0
     trainer = runs.start_trainer(plan, not args.quiet)
     if plan.resume_from is not None:
         print(f"resumed {plan.resume_from} at epoch {trainer.epoch}/{cfg.epochs}")
-    hist = trainer.fit(train, test)
-    if hist:
-        last = hist[-1]
-        modes = ", ".join(f"{m} {100 * a:.1f}%" for m, a in last.get("test_modes", {}).items()
-                          if m != "adaptive_comparisons")
-        print(f"{cfg.method}: test accuracy {100 * last.get('test_acc', 0):.1f}% after {last['epoch']} epochs "
-              f"(best {100 * trainer.best:.1f}%); modes: {modes}")
+    print_summary(cfg.method, trainer.fit(train, val, test), trainer)
     print(f"run folder: {out}  (next: spikeprop evaluate {out / 'best.pt'})")
     return 0
+
+
+def print_summary(method: str, hist: list[dict], trainer) -> None:
+    """Test accuracy of best.pt (chosen on validation data) and of the final epoch."""
+    from spikeprop.trainer import selected_record
+
+    if not hist:
+        return
+    best, last = selected_record(hist, trainer.best_epoch), hist[-1]
+    chosen = f"validation {100 * best['val_acc']:.1f}%" if "val_acc" in best else "training accuracy"
+    modes = ", ".join(f"{m} {100 * a:.1f}%" for m, a in best.get("test_modes", {}).items()
+                      if m != "adaptive_comparisons")
+    print(f"{method}: test accuracy {100 * best.get('test_acc', 0):.1f}% at epoch {best['epoch']} "
+          f"(best.pt, chosen on {chosen}); final epoch {last['epoch']}: {100 * last.get('test_acc', 0):.1f}%; "
+          f"modes at best.pt: {modes}")

@@ -49,7 +49,7 @@ def run_one(spec: StudySpec, setting: str, method: str, seed: int, train, test,
     rec0 = {"epoch": 0, "method": method, **trainer.evaluate(test)}
     res.history.append(rec0)
     res.rates_start = neuron_rates(trainer, test)
-    for rec in trainer.fit(train, test):
+    for rec in trainer.fit(train, test=test):  # a study reports, it selects nothing
         res.history.append(rec)
     res.rates_end = neuron_rates(trainer, test)
     res.time_s = time.perf_counter() - start

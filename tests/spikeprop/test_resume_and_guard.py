@@ -25,12 +25,12 @@ def make(method, epochs, out):
 @pytest.mark.parametrize("method", ["sp-surrogate", "sp-two-compartment", "bptt"])
 def test_resume_is_bitwise_exact(tmp_path, method):
     full = make(method, 2, tmp_path / "full")
-    full.fit(TRAIN, TEST)
+    full.fit(TRAIN, test=TEST)
     first = make(method, 1, tmp_path / "part")
-    first.fit(TRAIN, TEST)
+    first.fit(TRAIN, test=TEST)
     resumed = make(method, 2, tmp_path / "part")
     resumed.resume(tmp_path / "part" / "last.pt")
-    resumed.fit(TRAIN, TEST)
+    resumed.fit(TRAIN, test=TEST)
     for a, b in zip(full.net.state_dict().values(), resumed.net.state_dict().values()):
         assert torch.equal(a, b)
     lines = (tmp_path / "part" / "metrics.jsonl").read_text().splitlines()
@@ -47,13 +47,13 @@ def test_same_seed_same_weights():
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
     tr = make("sp-surrogate", 1, tmp_path)
-    tr.fit(TRAIN, TEST)
+    tr.fit(TRAIN, test=TEST)
     good = load_checkpoint(tmp_path / "last.pt")
     tr.cfg.epochs = 2
     with torch.no_grad():
         tr.net.fcs[0].weight[0, 0] = float("nan")
     with pytest.raises(NonFiniteLossError) as info:
-        tr.fit(TRAIN, TEST)
+        tr.fit(TRAIN, test=TEST)
     msg = str(info.value)
     assert "\n" not in msg and "epoch 2" in msg and "last.pt" in msg
     kept = load_checkpoint(tmp_path / "last.pt")

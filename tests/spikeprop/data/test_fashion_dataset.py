@@ -83,7 +83,7 @@ def test_a_trainer_epoch_runs_on_encoded_images(method):
     cfg = TrainConfig(method=method, T=6, batch_size=8, epochs=1, update_every=3, threads=1)
     tr = Trainer(NetConfig(sizes=[784, 16, 10]), cfg, progress=False, plot=False)
     before = [p.detach().clone() for p in tr.net.parameters()]
-    hist = tr.fit(train, test)
+    hist = tr.fit(train, test=test)
     assert len(hist) == 1 and 0.0 <= hist[0]["test_acc"] <= 1.0
     assert any(not torch.equal(a, b) for a, b in zip(before, tr.net.parameters()))
 
