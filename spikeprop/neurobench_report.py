@@ -46,15 +46,16 @@ def merge_chunks(parts: Sequence[tuple[int, dict]], predictions: Any = None, lab
     return out
 
 
-def torch_neurobench(model: Any, network: Network, data: Any, predictions: Any, labels: Any,
-                     batch_size: int = 64) -> dict[str, Any]:
-    """NeuroBench metrics of a torch model on a ``SparseDataset``, from the model's own spikes
-    (``torch_reference``, float64, on a copy so ``model`` keeps its dtype); ``network`` is the
-    model as a ``Network`` (``export.from_torch``) for the static metrics and the fan-outs."""
+def torch_neurobench(model: Any, data: Any, predictions: Any, labels: Any, batch_size: int = 64) -> dict[str, Any]:
+    """NeuroBench metrics of a torch ``SpikingNet`` on a ``SparseDataset``, from the model's own
+    spikes (``torch_reference``, float64, on a copy so ``model`` keeps its dtype). The static
+    metrics and fan-outs come from the model as a ``Network`` (``export.from_torch``)."""
     import torch
 
+    from export.from_torch import from_torch
     from spikeprop.torch_reference import torch_reference
 
+    network = from_torch(model)
     ref_model = copy.deepcopy(model)
     parts = []
     for i in range(0, len(data), batch_size):

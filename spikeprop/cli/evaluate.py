@@ -1,4 +1,4 @@
-"""``spikeprop evaluate``: accuracy per prediction mode, confusion matrix, dead neurons."""
+"""``spikeprop evaluate``: accuracy per prediction mode, confusion matrix, dead neurons, NeuroBench metrics."""
 from __future__ import annotations
 
 import argparse
@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from spikeprop.checkpoint import load_checkpoint, restore_model
+    from spikeprop.neurobench_report import neurobench_lines, torch_neurobench
     from spikeprop.prediction import accuracies, collect_outputs, confusion_matrix, predictions, primary_mode
     from spikeprop.trainer import load_dataset
 
@@ -55,10 +56,11 @@ def run(args: argparse.Namespace) -> int:
     preds, _ = predictions(out, cfg)
     cm = confusion_matrix(preds[mode], out.labels, cfg.n_classes)
     layers = [st.summary(cfg.near_dead_rate, cfg.saturated_rate) for st in out.stats]
+    nb = torch_neurobench(net, data, preds[mode], out.labels)
     if args.json:
         print(json.dumps({"checkpoint": str(args.checkpoint), "epoch": ckpt["epoch"], "method": cfg.method,
                           "accuracy": accs, "primary_mode": mode, "confusion": cm.tolist(),
-                          "layers": layers}))
+                          "layers": layers, "neurobench": nb}))
         return 0
     print(f"{args.checkpoint}: {cfg.method}, {'-'.join(map(str, net_cfg.sizes))} {net_cfg.neuron}, "
           f"epoch {ckpt['epoch']}, {len(data)} {args.split} samples")
@@ -74,4 +76,5 @@ def run(args: argparse.Namespace) -> int:
     for l, s in enumerate(layers):
         print(f"  layer {l + 1} ({net_cfg.sizes[l + 1]:>4d}): rate {s['rate']:.3f}  dead {100 * s['dead']:.1f}%  "
               f"near-dead {100 * s['near_dead']:.1f}%  saturated {100 * s['saturated']:.1f}%")
+    print("\n".join(neurobench_lines(nb)))
     return 0

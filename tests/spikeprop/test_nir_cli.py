@@ -186,3 +186,37 @@ def test_chunk_merged_neurobench_equals_whole_run():
     assert got["ActivationSparsity"]["overall"] == pytest.approx(expect["ActivationSparsity"]["overall"])
     assert got["SynapticOperations"] == pytest.approx(expect["SynapticOperations"])
     assert got["SynapticOperations"]["Effective_ACs"] > 0
+
+
+def test_evaluate_neurobench_from_torch_spikes_equals_fallback(tmp_path):
+    pytest.importorskip("spikeprop.data", reason="the N-MNIST reader (spikeprop.data) is not available")
+    from export.from_torch import from_torch
+    from spikeprop.artifacts import load_checkpoint_model
+    from spikeprop.neurobench_report import torch_neurobench
+    from spikeprop.trainer import load_dataset
+
+    model = load_checkpoint_model(make_checkpoint(tmp_path / "best.pt"))[0]
+    data = load_dataset("test", 20, 300.0, None, limit=5)
+    pred = np.zeros(5, dtype=int)
+    got = torch_neurobench(model, data, pred, data.labels, batch_size=2)
+    assert next(model.parameters()).dtype == torch.float32  # the model itself is not converted
+    net = from_torch(model)
+    x = data.batch(torch.arange(5))[0].dense().numpy() != 0
+    spikes = [layer["s"] for layer in simulate(net, x).layers]
+    expect = neurobench_metrics(net, x, spikes, pred, data.labels.numpy())
+    assert got["ActivationSparsity"]["per_layer"] == pytest.approx(expect["ActivationSparsity"]["per_layer"])
+    assert got["SynapticOperations"] == pytest.approx(expect["SynapticOperations"])
+    assert got["ClassificationAccuracy"] == expect["ClassificationAccuracy"]
+    assert got["Footprint"] == expect["Footprint"] > 2312 * 24 * 4
+
+
+def test_evaluate_cli_reports_neurobench(tmp_path, capsys):
+    pytest.importorskip("spikeprop.data", reason="the N-MNIST reader (spikeprop.data) is not available")
+    ckpt = make_checkpoint(tmp_path / "best.pt")
+    assert main(["evaluate", str(ckpt), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    nb = res["neurobench"]
+    assert set(nb) == {"Footprint", "ConnectionSparsity", "ActivationSparsity", "SynapticOperations",
+                       "ClassificationAccuracy"}
+    assert nb["ClassificationAccuracy"] == pytest.approx(res["accuracy"][res["primary_mode"]])
+    assert [1 - layer["rate"] for layer in res["layers"]] == pytest.approx(nb["ActivationSparsity"]["per_layer"])
