@@ -25,3 +25,12 @@ class LavaNotInstalledError(ExportError, ImportError):
 
 class NirError(ExportError, ValueError):
     """A NIR graph cannot be written or read exactly (names the node or layer and the reason)."""
+
+
+class NirConventionError(NirError):
+    """A NIR file's convention (snntorch, norse) cannot be recognised from its parameters;
+    ``reason`` says what matched, so an application can name its own option for choosing it."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"cannot tell the NIR convention: {reason}; pass convention='snntorch' or 'norse'")

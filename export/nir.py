@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 
-from export.errors import NirError
+from export.errors import NirConventionError, NirError
 from export.network import Layer, Network
 
 CONVENTIONS = ("spikeprop", "snntorch", "norse")
@@ -233,8 +233,7 @@ def _convention(convention: str | None, meta: dict[str, Any], neurons: list[Any]
     matches = [c for c in ("snntorch", "norse") if all(_gains_match(n, c, _default_dt(c)) for n in neurons)]
     if len(matches) != 1:
         found = "both snntorch's and norse's" if matches else "neither snntorch's (r = tau/1e-4) nor norse's (r = 1)"
-        raise NirError(f"cannot tell the NIR convention: the parameters match {found}; "
-                       "pass convention='snntorch' or 'norse'")
+        raise NirConventionError(f"the parameters match {found}")
     return matches[0]
 
 

@@ -1,6 +1,7 @@
 """Deploy a trained network: load it, bring it to the requested precision, run the N-MNIST test
 split on Lava or the bit-exact fallback (through ``export.backend``, in chunks), time it, and
-compare it with the torch model it came from. ``spikeprop deploy`` prints the ``DeployResult``.
+compare it with the torch model it came from, with NeuroBench's metrics of the run
+(``spikeprop.neurobench_report``). ``spikeprop deploy`` prints the ``DeployResult``.
 
 The prediction (``readout``, see export/readout.py) is the class with the most output spikes,
 ties broken by the summed output voltage (``spikes+voltage``) or by class order (``spikes``).
@@ -67,35 +68,47 @@ def resolve_backend(backend: str, quiet: bool = False) -> str:
         raise SpikePropError(str(exc)) from None
 
 
-def run_chunks(net: Network, x: np.ndarray, backend: str, chunk: int, with_v: bool,
-               progress: bool) -> tuple[list[np.ndarray], np.ndarray, np.ndarray | None, dict[str, float]]:
-    """Run ``x`` (T, B, n_in) ``chunk`` samples at a time: per-layer spike counts (B, N), output
-    spikes (T, B, N_out), summed output voltage (B, N_out) if ``with_v``, and timing."""
+@dataclass
+class RunOutput:
+    """What ``run_chunks`` gathers: per-layer spike counts (B, N), output spikes (T, B, N_out),
+    summed output voltage (B, N_out) or None, timing, and per-chunk NeuroBench metrics."""
+
+    counts: list[np.ndarray]
+    outputs: np.ndarray
+    v_sum: np.ndarray | None
+    timing: dict[str, float]
+    neurobench_parts: list[tuple[int, dict]]
+
+
+def run_chunks(net: Network, x: np.ndarray, backend: str, chunk: int, with_v: bool, progress: bool) -> RunOutput:
+    """Run ``x`` (T, B, n_in) ``chunk`` samples at a time, keeping only counts, the output
+    layer and NeuroBench's per-chunk metrics (not every layer's spike trains)."""
     from tqdm import tqdm
 
     from export.backend import run
+    from spikeprop.neurobench_report import chunk_metrics
 
     T, B = x.shape[:2]
-    counts = [np.zeros((B, n)) for n in net.sizes[1:]]
-    v_sum = np.zeros((B, net.n_outputs)) if with_v else None
-    outputs = np.zeros((T, B, net.n_outputs), dtype=bool)
-    timing = {"run_s": 0.0, "compile_s": 0.0, "total_s": 0.0}
+    out = RunOutput([np.zeros((B, n)) for n in net.sizes[1:]], np.zeros((T, B, net.n_outputs), dtype=bool),
+                    np.zeros((B, net.n_outputs)) if with_v else None,
+                    {"run_s": 0.0, "compile_s": 0.0, "total_s": 0.0}, [])
     bar = tqdm(total=B, desc=f"{backend} {net.precision}", unit="sample", disable=not progress)
     t0 = time.perf_counter()
     for i in range(0, B, chunk):
         xb = x[:, i:i + chunk]
         res = run(net, xb, backend=backend, quiet=True, layer_spikes=True, record=[-1] if with_v else False)
-        timing["compile_s"] += res.timing.get("compile_s", 0.0) + res.timing.get("runtime_start_s", 0.0)
-        timing["run_s"] += res.timing.get("run_s", 0.0)
+        out.timing["compile_s"] += res.timing.get("compile_s", 0.0) + res.timing.get("runtime_start_s", 0.0)
+        out.timing["run_s"] += res.timing.get("run_s", 0.0)
         for l, layer in enumerate(res.layers):
-            counts[l][i:i + chunk] = layer["s"].sum(axis=0)
-        outputs[:, i:i + chunk] = res.spikes
+            out.counts[l][i:i + chunk] = layer["s"].sum(axis=0)
+        out.outputs[:, i:i + chunk] = res.spikes
         if with_v:
-            v_sum[i:i + chunk] = res.layers[-1]["v"].sum(axis=0)
+            out.v_sum[i:i + chunk] = res.layers[-1]["v"].sum(axis=0)
+        out.neurobench_parts.append(chunk_metrics(net, xb, [layer["s"] for layer in res.layers]))
         bar.update(xb.shape[1])
     bar.close()
-    timing["total_s"] = time.perf_counter() - t0
-    return counts, outputs, v_sum, timing
+    out.timing["total_s"] = time.perf_counter() - t0
+    return out
 
 
 def compare_with_torch(model: Any, x: np.ndarray, labels: np.ndarray, pred: np.ndarray,
@@ -119,12 +132,14 @@ def compare_with_torch(model: Any, x: np.ndarray, labels: np.ndarray, pred: np.n
 def deploy(source: str | Path | Loaded, *, backend: str = "auto", precision: str = "fixed",
            n_samples: int = 100, T: int | None = None, window_ms: float | None = None, data: str | None = None,
            chunk: int | None = None, readout: str = "spikes+voltage", progress: bool = True,
-           quiet: bool = False, name: str | None = None) -> DeployResult:
-    """Run a checkpoint / netx / .npz network (or an already ``Loaded`` one) on the test split.
-    ``quiet``: no ``auto`` notice on stderr. ``name``: what the summary calls the model."""
+           quiet: bool = False, name: str | None = None, nir_convention: str = "auto") -> DeployResult:
+    """Run a checkpoint / netx / NIR / .npz network (or an already ``Loaded`` one) on the test split.
+    ``quiet``: no ``auto`` notice on stderr. ``name``: what the summary calls the model.
+    ``nir_convention``: for .nir files (``spikeprop.artifacts.load_nir``)."""
     from export.readout import predict_classes
+    from spikeprop.neurobench_report import merge_chunks
 
-    loaded = source if isinstance(source, Loaded) else load_any(source)
+    loaded = source if isinstance(source, Loaded) else load_any(source, nir_convention)
     net, report = prepare(loaded.network, precision)
     backend = resolve_backend(backend, quiet)
     T = T or loaded.T or 30
@@ -133,18 +148,19 @@ def deploy(source: str | Path | Loaded, *, backend: str = "auto", precision: str
         raise SpikePropError(f"the network reads {net.n_inputs} inputs but N-MNIST frames have {x.shape[-1]}")
     B = x.shape[1]
     with_v = readout == "spikes+voltage"
-    counts, outputs, v_sum, timing = run_chunks(net, x, backend, chunk or (10 if backend == "lava" else 25),
-                                                with_v, progress)
-    pred = predict_classes(counts[-1], v_sum)
+    run = run_chunks(net, x, backend, chunk or (10 if backend == "lava" else 25), with_v, progress)
+    pred = predict_classes(run.counts[-1], run.v_sum)
+    timing = run.timing
     summary = {
         "model": name if name is not None else str(source), "network": net.summary(), "backend": backend,
         "precision": net.precision, "n_samples": int(B), "T": int(T), "readout": readout,
         "accuracy": float((pred == labels).mean()),
-        "spikes_per_sample": [float(c.sum(axis=1).mean()) for c in counts],
+        "spikes_per_sample": [float(c.sum(axis=1).mean()) for c in run.counts],
         "ms_per_sample": 1e3 * timing["total_s"] / B, "ms_per_sample_run": 1e3 * timing["run_s"] / B,
         "lava_compile_s": timing["compile_s"] if backend == "lava" else None,
         "quantization_warnings": report.warnings if report else [],
+        "neurobench": merge_chunks(run.neurobench_parts, pred, labels),
     }
     if loaded.model is not None:
-        summary.update(compare_with_torch(loaded.model, x, labels, pred, outputs, with_v))
+        summary.update(compare_with_torch(loaded.model, x, labels, pred, run.outputs, with_v))
     return DeployResult(summary, report, timing)

@@ -23,6 +23,7 @@ class Evaluation:
     primary_mode: str  # the mode the run was trained for
     confusion: Any  # (C, C) tensor, rows = true class
     layers: list[dict[str, Any]]  # per layer: rate, dead, near_dead, saturated, histograms
+    neurobench: dict[str, Any]  # NeuroBench metrics of the torch model on this split
 
 
 def evaluate_checkpoint(path: str | Path, split: str = "test", data_dir: str | None = None,
@@ -30,6 +31,7 @@ def evaluate_checkpoint(path: str | Path, split: str = "test", data_dir: str | N
     """Load ``path``, run it over ``split`` and collect the metrics."""
     from spikeprop import datasets
     from spikeprop.checkpoint import load_checkpoint, restore_model
+    from spikeprop.neurobench_report import torch_neurobench
     from spikeprop.prediction import accuracies, collect_outputs, confusion_matrix, predictions, primary_mode
 
     ckpt = load_checkpoint(path)
@@ -43,4 +45,5 @@ def evaluate_checkpoint(path: str | Path, split: str = "test", data_dir: str | N
         net_cfg=net_cfg, cfg=cfg, epoch=int(ckpt["epoch"]), n_samples=len(data), n_targets=len(out.t),
         accuracy=accuracies(out, cfg), primary_mode=mode,
         confusion=confusion_matrix(preds[mode], out.labels, cfg.n_classes),
-        layers=[st.summary(cfg.near_dead_rate, cfg.saturated_rate) for st in out.stats])
+        layers=[st.summary(cfg.near_dead_rate, cfg.saturated_rate) for st in out.stats],
+        neurobench=torch_neurobench(net, data, preds[mode], out.labels))

@@ -16,8 +16,8 @@ SUBCOMMANDS: list[tuple[str, str, str]] = [
     ("train", "train", "train a spiking network (Signal Propagation or a BPTT/BP baseline)"),
     ("evaluate", "evaluate", "accuracy per prediction mode, confusion matrix and dead neurons of a checkpoint"),
     ("dead-neurons", "dead_neurons", "controlled dead-neuron study across learning rules"),
-    ("export", "export", "export a checkpoint to lava-dl netx HDF5 or a Lava network description"),
-    ("deploy", "deploy", "run a checkpoint or netx file on Lava or the bit-exact numpy fallback"),
+    ("export", "export", "export a checkpoint to lava-dl netx HDF5, NIR or a Lava network description"),
+    ("deploy", "deploy", "run a checkpoint, netx or NIR file on Lava or the bit-exact numpy fallback"),
 ]
 
 DESCRIPTION = """\

@@ -1,6 +1,6 @@
-"""``spikeprop deploy``: run a checkpoint or netx file on Lava or the bit-exact fallback and
-report accuracy on the N-MNIST test split, spikes per layer, agreement with the torch model
-and time per sample (the work: ``spikeprop.deploy``); with ``--learn``, learn on the device
+"""``spikeprop deploy``: run a checkpoint, netx or NIR file on Lava or the bit-exact fallback and
+report accuracy on the N-MNIST test split, spikes per layer, agreement with the torch model,
+NeuroBench's metrics and time per sample (the work: ``spikeprop.deploy``); with ``--learn``, learn on the device
 model instead (``spikeprop.onchip``). This module parses and prints.
 """
 from __future__ import annotations
@@ -11,19 +11,30 @@ EPILOG = """\
 examples:
   spikeprop deploy runs/sp/best.pt --backend lava --precision fixed
   spikeprop deploy net.h5 --backend fallback --n-samples 100
+  spikeprop deploy snn.nir --backend lava --precision fixed      # a NIR graph (e.g. from snntorch)
+  spikeprop deploy snn.nir --nir-convention norse --backend fallback
   spikeprop deploy runs/sp/best.pt --backend auto --precision float --json
   spikeprop deploy runs/sp/best.pt --learn --backend fallback     # learn the output layer on the device model
   spikeprop deploy runs/sp/best.pt --learn --backend lava --learn-samples 50
 
 time convention: every sample runs in model time (each layer starts when its first input
 arrives, see export/result.py); on Lava a chunk of samples runs as one sequence with
-per-layer resets, so one compile serves the whole chunk."""
+per-layer resets, so one compile serves the whole chunk.
+
+NIR files: the convention (spikeprop, snntorch, norse) is recognised from the file; a file
+that matches none or both asks for --nir-convention. What maps: docs/interoperability.md.
+
+NeuroBench metrics (printed and under "neurobench" in --json): Footprint, ConnectionSparsity,
+ActivationSparsity (per layer), SynapticOperations (Effective_ACs/MACs, Dense; per sample),
+ClassificationAccuracy, from this run's spikes (export/neurobench.py has the definitions)."""
 
 
 def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p = subparsers.add_parser("deploy", help=summary, description=summary[0].upper() + summary[1:] + ".",
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", metavar="CHECKPOINT|NETX", help="a .pt checkpoint, a netx .h5/.net file or a .npz network")
+    from spikeprop.artifacts import NIR_CONVENTIONS
+
+    p.add_argument("model", metavar="MODEL", help="a .pt checkpoint, a netx .h5/.net file, a .nir graph or a .npz network")
     p.add_argument("--backend", choices=("lava", "fallback", "auto"), default="auto")
     p.add_argument("--precision", choices=("float", "fixed"), default="fixed")
     p.add_argument("--n-samples", type=int, default=100, dest="n_samples", help="test samples (default: 100)")
@@ -33,6 +44,9 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("--chunk", type=int, default=None, help="samples per Lava run / progress step")
     p.add_argument("--no-progress", action="store_true", dest="no_progress")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    p.add_argument("--nir-convention", choices=NIR_CONVENTIONS, default="auto", dest="nir_convention",
+                   help=".nir input: whose convention it follows (default auto: recognised from the file, "
+                        "else an error asks for this option)")
     p.add_argument("--readout", choices=("spikes+voltage", "spikes"), default="spikes+voltage",
                    help="class = most output spikes, ties broken by the summed output voltage "
                         "(default; probes the output layer's voltage) or by class order (spikes only)")
@@ -49,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
 
     res = deploy(args.model, backend=args.backend, precision=args.precision, n_samples=args.n_samples, T=args.T,
                  window_ms=args.window_ms, data=args.data, chunk=args.chunk, readout=args.readout,
-                 progress=not (args.no_progress or args.json), quiet=args.json, name=str(args.model))
+                 progress=not (args.no_progress or args.json), quiet=args.json, name=str(args.model),
+                 nir_convention=args.nir_convention)
     if args.json:
         import json
 
@@ -61,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
 def print_deploy(res) -> None:
     """The human-readable deploy report."""
+    from spikeprop.neurobench_report import neurobench_lines
+
     r = res.summary
     if res.quantization is not None:
         print(res.quantization)
@@ -76,6 +93,8 @@ def print_deploy(res) -> None:
     for l, c in enumerate(r["spikes_per_sample"]):
         ref = f" (torch {r['torch_spikes_per_sample'][l]:.1f})" if "torch_spikes_per_sample" in r else ""
         print(f"spikes per sample, layer {l}: {c:.1f}{ref}")
+    for line in neurobench_lines(r["neurobench"]):
+        print(line)
     extra = f", Lava compile/start {res.timing['compile_s']:.1f} s in total" if r["backend"] == "lava" else ""
     print(f"time per sample: {r['ms_per_sample']:.2f} ms (simulation {r['ms_per_sample_run']:.2f} ms{extra})")
 

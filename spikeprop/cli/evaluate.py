@@ -1,4 +1,4 @@
-"""``spikeprop evaluate``: accuracy per prediction mode, confusion matrix, dead neurons."""
+"""``spikeprop evaluate``: accuracy per prediction mode, confusion matrix, dead neurons, NeuroBench metrics."""
 from __future__ import annotations
 
 import argparse
@@ -38,13 +38,14 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from spikeprop.evaluation import evaluate_checkpoint
+    from spikeprop.neurobench_report import neurobench_lines
 
     ev = evaluate_checkpoint(args.checkpoint, args.split, args.data, args.batch_size)
     accs, mode, cfg, net_cfg = ev.accuracy, ev.primary_mode, ev.cfg, ev.net_cfg
     if args.json:
         print(json.dumps({"checkpoint": str(args.checkpoint), "epoch": ev.epoch, "method": cfg.method,
                           "accuracy": accs, "primary_mode": mode, "confusion": ev.confusion.tolist(),
-                          "layers": ev.layers}))
+                          "layers": ev.layers, "neurobench": ev.neurobench}))
         return 0
     print(f"{args.checkpoint}: {cfg.method}, {'-'.join(map(str, net_cfg.sizes))} {net_cfg.neuron}, "
           f"epoch {ev.epoch}, {ev.n_samples} {args.split} samples")
@@ -56,8 +57,14 @@ def run(args: argparse.Namespace) -> int:
         star = "  <- trained for" if m == mode else ""
         print(f"  {m:<16s}{100 * a:6.1f} %{extra}{star}")
     print(format_confusion(ev.confusion, f"confusion matrix ({mode}):"))
-    print("dead neurons per layer (rate = spikes/step):")
-    for l, s in enumerate(ev.layers):
-        print(f"  layer {l + 1} ({net_cfg.sizes[l + 1]:>4d}): rate {s['rate']:.3f}  dead {100 * s['dead']:.1f}%  "
-              f"near-dead {100 * s['near_dead']:.1f}%  saturated {100 * s['saturated']:.1f}%")
+    print_layers(ev.layers, net_cfg.sizes)
+    print("\n".join(neurobench_lines(ev.neurobench)))
     return 0
+
+
+def print_layers(layers: list[dict], sizes: list[int]) -> None:
+    """Firing rate and dead / near-dead / saturated fractions per layer."""
+    print("dead neurons per layer (rate = spikes/step):")
+    for l, s in enumerate(layers):
+        print(f"  layer {l + 1} ({sizes[l + 1]:>4d}): rate {s['rate']:.3f}  dead {100 * s['dead']:.1f}%  "
+              f"near-dead {100 * s['near_dead']:.1f}%  saturated {100 * s['saturated']:.1f}%")
