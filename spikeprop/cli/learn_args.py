@@ -51,11 +51,11 @@ def learn_setup(args: argparse.Namespace) -> Any:
     from spikeprop.onchip.experiment import LearnSetup
 
     given = {"lr_exp": args.learn_lr_exp, "hidden_lr_exp": args.learn_hidden_lr_exp, "e_shift": args.learn_e_shift,
-             "target_steps": args.learn_target_steps, "learn_skip": args.learn_skip, "act": args.learn_act}
+             "target_steps": args.learn_target_steps, "learn_skip": args.learn_skip, "act": args.learn_act,
+             "hidden_e_shift": args.learn_hidden_e_shift}
     spec = LearningSpec.for_rule(args.learn_rule, layers="all" if args.learn_layers in ("all", "hidden") else "output",
                                  reset_weights=not args.learn_keep_weights, reset_state=not args.learn_no_state_reset,
                                  seed=args.learn_seed, hidden_x1_impulse=args.learn_hidden_x1_impulse,
-                                 hidden_e_shift=args.learn_hidden_e_shift,
                                  **{k: v for k, v in given.items() if v is not None})
     sizes = tuple(int(n) for n in args.learn_sizes.split(",")) if args.learn_sizes else None
     return LearnSetup(spec=spec, samples=args.learn_samples, T=args.learn_T, hidden=args.learn_hidden,
