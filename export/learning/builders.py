@@ -3,6 +3,8 @@ untrained plastic output layer, a plastic hidden layer driven by a random projec
 target. ``build_network`` wires them into the two standard experiments."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from export.errors import NetworkError
@@ -48,3 +50,17 @@ def build_network(kind: str, hidden: int = 200, seed: int = 0) -> LearningNetwor
     if kind == "hidden":
         return LearningNetwork([hidden_plastic_layer(2312, hidden, seed=seed + 1), output_layer(hidden)])
     raise NetworkError(f"unknown learning network {kind!r}; choose 'output' or 'hidden'")
+
+
+def untrained_network(sizes: tuple[int, ...] | list[int], dv: int = 410, vth: int = 300) -> Any:
+    """A fixed-point LIF ``export.network.Network`` of the given sizes with all-zero weights: the
+    skeleton (sizes, decays, thresholds) that ``to_learning_network(..., LearningSpec(
+    layers="all", reset_weights=True))`` turns into an untrained learning network."""
+    from export.network import Layer, Network
+
+    if len(sizes) < 2 or any(int(n) <= 0 for n in sizes):
+        raise NetworkError(f"sizes must list at least two positive widths, got {list(sizes)}")
+    layers = [Layer(weights=np.zeros((int(b), int(a)), dtype=np.int64), neuron="lif",
+                    params={"dv": dv, "vth": vth, "bias_mant": 0, "bias_exp": 6}, precision="fixed")
+              for a, b in zip(sizes[:-1], sizes[1:])]
+    return Network(layers, int(sizes[0]), meta={"untrained": True})

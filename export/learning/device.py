@@ -29,7 +29,7 @@ from export.learning.adapters import to_export_network, to_learning_network
 from export.learning.network import LearningNetwork
 from export.learning.spec import LearningSpec
 from export.learning.stats import accuracy
-from export.learning.stream import stream
+from export.learning.stream import sp_stream, stream
 
 
 class LearnRun(NamedTuple):
@@ -38,6 +38,7 @@ class LearnRun(NamedTuple):
     steps: int
     seconds: float
     out_spikes: np.ndarray
+    learning_steps: int = 0  # steps with plasticity on (two-phase: the input phase only)
 
 
 @dataclass
@@ -71,7 +72,15 @@ class DeviceLearner:
         if self.backend == "lava" and callback is not None:
             raise InputError("callbacks during learning need the fallback backend")
         T = np.asarray(x).shape[1]
-        xs, tg = stream(x, labels, self.net.n_classes, self.spec.target_period)
+        Tt = self.net.target_steps
+        if self.net.target_patterns is not None:
+            if not self.spec.reset_state:
+                raise InputError("the two-phase sp rule needs the per-sample clock (reset_state=True)")
+            xs, tg = sp_stream(x, labels, self.net.target_patterns, Tt, self.spec.target_period,
+                               label_delay=len(self.net.layers) - 1)
+            T += Tt
+        else:
+            xs, tg = stream(x, labels, self.net.n_classes, self.spec.target_period)
         reset = T if self.spec.reset_state else 0
         before = [w.copy() for w in self.weights]
         t0 = time.perf_counter()
@@ -87,7 +96,8 @@ class DeviceLearner:
         weights = [w if w is not None else cur for w, cur in zip(run.weights, self.weights)]
         secs = time.perf_counter() - t0
         self._set(weights)
-        return LearnRun(before, [w.copy() for w in self.weights], len(xs), secs, run.out_spikes)
+        return LearnRun(before, [w.copy() for w in self.weights], len(xs), secs, run.out_spikes,
+                        len(x) * (T - Tt) if Tt else len(xs))
 
     @property
     def weights(self) -> list[np.ndarray]:

@@ -13,12 +13,14 @@ import numpy as np
 
 from export.learning.engine_fixed import FixedLearningState, learning_step
 from export.learning.network import LearningNetwork
-from export.learning.neuron import dense_fixed, shift, initial_state, lava_dense_weights, sp_neuron_fixed_step
+from export.learning.neuron import (dense_fixed, initial_state, lava_dense_weights, phase_reset, shift,
+                                    sp_neuron_fixed_step)
 
 
 class LearningRun(NamedTuple):
     weights: list[np.ndarray]  # final weights per layer
     out_spikes: np.ndarray  # (T, n_out) bool, last layer (as the neuron emits them)
+    states: list | None = None  # final (u, v, d, f) of every layer's neurons
 
 
 def run_learning_fixed(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
@@ -30,6 +32,7 @@ def run_learning_fixed(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
     ``reset_interval`` (e.g. the samples' T): layer ``l`` zeroes its neuron state when sample
     ``i``'s first input reaches it (Lava time step ``i*T + l + 2``), as ``SPNeuron(reset_interval)``
     does on Lava; the pre-synaptic traces x1 are not reset (they decay within a few steps).
+    Two-phase (sp rule) neurons need it: it is their clock (``k`` = step within the sample).
     """
     x = np.asarray(x, dtype=bool)
     target = np.asarray(target, dtype=bool)
@@ -46,9 +49,9 @@ def run_learning_fixed(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
     for t in range(len(x)):
         spikes, ys = [], []
         for i, l in enumerate(layers):
-            if reset_interval and (t + 1) % reset_interval == (i + 2) % reset_interval:
-                states[i] = initial_state(l.shape[0])
-            s, y2, y3, states[i] = sp_neuron_fixed_step(buff[i], tbuff[i], states[i], l.neuron)
+            k = sample_step(t, i, reset_interval)
+            states[i] = phase_reset(states[i], k, l.neuron)
+            s, y2, y3, states[i] = sp_neuron_fixed_step(buff[i], tbuff[i], states[i], l.neuron, k)
             spikes.append(s)
             ys.append((y2, y3))
         out[t] = spikes[-1]
@@ -67,7 +70,13 @@ def run_learning_fixed(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
         if callback is not None and callback_every and (t + 1) % callback_every == 0:
             callback(t + 1, [st.weights if st is not None else w for st, w in zip(learn, weights)])
     final = [st.weights.copy() if st is not None else w for st, w in zip(learn, weights)]
-    return LearningRun(weights=final, out_spikes=out)
+    return LearningRun(weights=final, out_spikes=out, states=[tuple(st) for st in states])
+
+
+def sample_step(t: int, layer: int, interval: int) -> int | None:
+    """Step within the current sample seen by ``layer`` at stream step ``t`` (0-based; Lava's
+    ``time_step`` is ``t + 1``; layer ``l`` receives the stream ``l + 1`` steps late)."""
+    return (t + 1 - (layer + 2)) % interval if interval else None
 
 
 def infer_fixed(net: LearningNetwork, x: np.ndarray) -> np.ndarray:

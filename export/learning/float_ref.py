@@ -29,7 +29,8 @@ import numpy as np
 
 from export.learning.network import LearningLayer, LearningNetwork
 from export.learning.engine_fixed import truncate_mixed
-from export.learning.neuron import lava_dense_weights
+from export.learning.fallback import sample_step
+from export.learning.neuron import lava_dense_weights, phase_reset
 from export.learning.neuron import sp_neuron_float_step as neuron_float_step
 from export.learning.rule import Y_TAU_3F
 
@@ -43,7 +44,7 @@ class FloatRun(NamedTuple):
 
 
 def _zeros(shape):
-    return (np.zeros(shape), np.zeros(shape), np.zeros(shape))
+    return (np.zeros(shape), np.zeros(shape), np.zeros(shape), np.zeros(shape))
 
 
 @dataclass
@@ -75,9 +76,9 @@ class FloatLearningNetwork:
         for t in range(len(x)):
             spikes, ys = [], []
             for i, l in enumerate(L):
-                if reset_interval and (t + 1) % reset_interval == (i + 2) % reset_interval:
-                    st[i] = _zeros(l.shape[0])
-                s, y2, y3, st[i] = neuron_float_step(buff[i], tbuff[i], st[i], l.neuron)
+                k = sample_step(t, i, reset_interval)
+                st[i] = phase_reset(st[i], k, l.neuron, 0.0)
+                s, y2, y3, st[i] = neuron_float_step(buff[i], tbuff[i], st[i], l.neuron, k)
                 spikes.append(s)
                 ys.append(y2 - y3)
             out[t] = spikes[-1]

@@ -48,10 +48,22 @@ class LearningLayer:
 
 @dataclass
 class LearningNetwork:
+    """``target_patterns`` (n_classes, n_in) bool: the SP target signal of each class on the input
+    (two-phase ``sp`` rule; ``None``: the target reaches the dendrites through ``target_weights``
+    only, the ``drtp`` rule); ``target_steps``: length of the target phase of every sample."""
+
     layers: list[LearningLayer]
     n_classes: int = 10
+    target_patterns: np.ndarray | None = None
+    target_steps: int = 0
 
     def __post_init__(self) -> None:
+        if self.target_patterns is not None:
+            tp = np.asarray(self.target_patterns, dtype=bool)
+            if tp.shape != (self.n_classes, self.layers[0].shape[1]):
+                raise ValueError(f"target_patterns must be (n_classes, n_in) = "
+                                 f"{(self.n_classes, self.layers[0].shape[1])}, got {tp.shape}")
+            self.target_patterns = tp
         for i, (a, b) in enumerate(zip(self.layers[:-1], self.layers[1:])):
             if a.shape[0] != b.shape[1]:
                 raise ValueError(f"layer {i} has {a.shape[0]} outputs but layer {i + 1} "
@@ -63,8 +75,7 @@ class LearningNetwork:
 
     def with_weights(self, weights: list[np.ndarray]) -> "LearningNetwork":
         """A copy with new weights (e.g. after learning)."""
-        return LearningNetwork([replace(l, weights=w) for l, w in zip(self.layers, weights)],
-                               self.n_classes)
+        return replace(self, layers=[replace(l, weights=w) for l, w in zip(self.layers, weights)])
 
     def frozen(self) -> "LearningNetwork":
-        return LearningNetwork([replace(l, rule=None) for l in self.layers], self.n_classes)
+        return replace(self, layers=[replace(l, rule=None) for l in self.layers])

@@ -111,7 +111,8 @@ def run_learning(args: argparse.Namespace) -> int:
 
     backend = resolve_backend(args.backend)
     try:
-        report = learn(args.model, learn_setup(args), backend, args.precision, log=print)
+        model = None if args.model == "-" else args.model  # '-': untrained network of --learn-sizes
+        report = learn(model, learn_setup(args), backend, args.precision, log=print)
     except ExportError as exc:
         raise SpikePropError(str(exc)) from None
     json_path, png_path = write_learning(report, args.learn_out)

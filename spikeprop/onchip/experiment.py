@@ -27,6 +27,9 @@ class LearnSetup:
     T: int | None = None  # default: the checkpoint's, else 30
     hidden: int = 200  # hidden width without a checkpoint
     eval_every: int = 100
+    passes: int = 1  # passes over the training recordings
+    val: int = 200  # training recordings held out for validation (the curve); 0: curve on test
+    sizes: tuple[int, ...] | None = None  # untrained network sizes without a checkpoint
 
 
 def _network(model_path: str | None, setup: LearnSetup) -> tuple[Any, int, str, Any]:
@@ -39,6 +42,15 @@ def _network(model_path: str | None, setup: LearnSetup) -> tuple[Any, int, str, 
 
         loaded = load_any(model_path)
         return to_learning_network(loaded.network, setup.spec), setup.T or loaded.T or 30, str(model_path), loaded
+    if setup.spec.rule == "sp" or setup.sizes:
+        from export.errors import NetworkError
+        from export.learning.builders import untrained_network
+
+        if setup.spec.layers != "all":
+            raise NetworkError("without a checkpoint every layer must be plastic (--learn-layers all)")
+        sizes = setup.sizes or (2312, setup.hidden, 10)
+        return (to_learning_network(untrained_network(sizes), setup.spec), setup.T or 30,
+                f"untrained {'-'.join(map(str, sizes))} network (no checkpoint)", None)
     kind = "hidden" if setup.spec.layers == "all" else "output"
     return (build_network(kind, setup.hidden, seed=0), setup.T or 30,
             "random frozen hidden layer (no checkpoint)", None)
@@ -54,17 +66,21 @@ def _checkpoint_reference(loaded: Any, spec: LearningSpec, xte: np.ndarray, yte:
             "checkpoint_fixed_test_acc": ref.accuracy(xte, yte)}
 
 
-def _learning_curve(dev: Any, xtr, ytr, xte, yte, n: int, every: int, T: int,
-                    log: Callable[[str], None]) -> tuple[list[int], list[int], list[float], float]:
-    """Learn ``n`` samples in chunks of ``every``; steps, samples, test accuracy after each, seconds."""
-    steps, samples, acc = [0], [0], [dev.accuracy(xte, yte)]
-    learn_s = 0.0
-    for i in range(0, n, every):
-        learn_s += dev.learn(xtr[i:i + every], ytr[i:i + every]).seconds
-        done = min(i + every, n)
-        steps.append(done * T), samples.append(done), acc.append(dev.accuracy(xte, yte))
-        log(f"  after {done:5d} samples ({done * T:6d} learning steps): test accuracy {100 * acc[-1]:5.1f} %")
-    return steps, samples, acc, learn_s
+def _learning_curve(dev: Any, xtr, ytr, xev, yev, n: int, every: int, passes: int, what: str,
+                    log: Callable[[str], None]) -> tuple[list[int], list[int], list[float], float, int]:
+    """Learn ``passes`` x ``n`` samples in chunks of ``every``; learning steps, samples, accuracy on
+    (``xev``, ``yev``) after each chunk, learning seconds, stream steps (both phases)."""
+    steps, samples, acc = [0], [0], [dev.accuracy(xev, yev)]
+    learn_s, stream_steps = 0.0, 0
+    for p in range(passes):
+        for i in range(0, n, every):
+            run = dev.learn(xtr[i:min(i + every, n)], ytr[i:min(i + every, n)])
+            learn_s += run.seconds
+            stream_steps += run.steps
+            done = p * n + min(i + every, n)
+            steps.append(steps[-1] + run.learning_steps), samples.append(done), acc.append(dev.accuracy(xev, yev))
+            log(f"  after {done:5d} samples ({steps[-1]:6d} learning steps): {what} accuracy {100 * acc[-1]:5.1f} %")
+    return steps, samples, acc, learn_s, stream_steps
 
 
 def _frozen_accuracy(dev: Any, backend: str, xte: np.ndarray, yte: np.ndarray) -> float:
@@ -78,7 +94,9 @@ def _frozen_accuracy(dev: Any, backend: str, xte: np.ndarray, yte: np.ndarray) -
 def run_learning(model_path: str | None, setup: LearnSetup, backend: str = "fallback", precision: str = "fixed",
                  log: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
     """Learn on the device model, freeze, test; the report of learning.json (``log``: progress lines).
-    ``backend`` is resolved already ("lava" or "fallback")."""
+    ``backend`` is resolved already ("lava" or "fallback"). The learning curve is measured on the
+    last ``setup.val`` training recordings (held out from learning); the test split is scored once,
+    at the end (with ``val=0`` the curve is on test, as before)."""
     from export.backend import learner
 
     t0 = time.perf_counter()
@@ -87,19 +105,30 @@ def run_learning(model_path: str | None, setup: LearnSetup, backend: str = "fall
     dev = learner(lnet, spec, backend, precision)
     xtr, ytr = load_spike_frames("train", T)
     xte, yte = load_spike_frames("test", T)
+    val = min(max(setup.val, 0), len(xtr) // 2)
+    xev, yev, what = (xtr[len(xtr) - val:], ytr[len(ytr) - val:], "validation") if val else (xte, yte, "test")
+    xtr, ytr = xtr[:len(xtr) - val], ytr[:len(ytr) - val]
     n = min(setup.samples, len(xtr))
     info = _checkpoint_reference(loaded, spec, xte, yte) if loaded is not None and loaded.model is not None else {}
     plastic = [l.plastic for l in lnet.layers]
-    log(f"learning on {backend} ({precision}): {source}; sizes {[lnet.n_in] + [l.shape[0] for l in lnet.layers]}, "
-        f"plastic layers {[i for i, p in enumerate(plastic) if p]}, {n} samples x {T} steps = {n * T} learning steps"
+    Tt = lnet.target_steps
+    log(f"learning on {backend} ({precision}), rule {spec.rule}: {source}; sizes "
+        f"{[lnet.n_in] + [l.shape[0] for l in lnet.layers]}, plastic layers {[i for i, p in enumerate(plastic) if p]}, "
+        f"{setup.passes} x {n} samples x ({f'{Tt} target + ' if Tt else ''}{T} input steps)"
         f"{', state reset per sample' if spec.reset_state else ''}")
     before = dev.weights
-    steps, samples, acc, learn_s = _learning_curve(dev, xtr, ytr, xte, yte, n, max(1, setup.eval_every), T, log)
-    final = {"final_test_acc": acc[-1], "train_acc_200": dev.accuracy(xtr[:200], ytr[:200])}
+    steps, samples, acc, learn_s, stream_steps = _learning_curve(dev, xtr, ytr, xev, yev, n, max(1, setup.eval_every),
+                                                                 max(1, setup.passes), what, log)
+    final = {"final_test_acc": dev.accuracy(xte, yte), "train_acc_200": dev.accuracy(xtr[:200], ytr[:200]),
+             "curve_on": what, "curve_acc": acc}
     if precision == "fixed":
         final["frozen_export_test_acc"] = _frozen_accuracy(dev, backend, xte, yte)
+    phases = {"target_steps": Tt, "learn_skip": spec.learn_skip if Tt else 0, "input_steps": T,
+              "steps_per_sample": Tt + T, "stream_steps": stream_steps,
+              "target_phase_frac": Tt / (Tt + T)}
     return {"source": source, "backend": backend, "precision": precision, "T": T, "samples": n,
-            "spec": asdict(spec), "steps": steps, "samples_curve": samples, "test_acc": acc, **final, **info,
+            "passes": setup.passes, "validation_samples": val, "spec": asdict(spec), "steps": steps,
+            "samples_curve": samples, "test_acc": acc if not val else None, **final, **info, "phases": phases,
             "chance": 1.0 / lnet.n_classes, "weight_stats": weight_change_stats(before, dev.weights, plastic),
-            "learning_seconds": learn_s, "learning_steps_per_s": n * T / max(learn_s, 1e-9),
-            "total_seconds": time.perf_counter() - t0}
+            "learning_seconds": learn_s, "learning_steps_per_s": steps[-1] / max(learn_s, 1e-9),
+            "stream_steps_per_s": stream_steps / max(learn_s, 1e-9), "total_seconds": time.perf_counter() - t0}

@@ -18,7 +18,7 @@ def plot_accuracy(curves: dict[str, tuple[Sequence[int], Sequence[float]]], path
         ax.plot(steps, [100 * a for a in test_acc], marker="o", ms=3, label=name)
     ax.axhline(100 * chance, color="gray", ls="--", lw=1, label="chance")
     ax.set_xlabel("learning steps (time steps with plasticity on)")
-    ax.set_ylabel("test accuracy on 100 N-MNIST samples (%)")
+    ax.set_ylabel("accuracy on held-out N-MNIST samples (%)")
     ax.set_ylim(0, 100)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -31,8 +31,9 @@ def write_learning(report: dict[str, Any], out: str | Path) -> tuple[Path, Path]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     layers = "all" if report["spec"]["layers"] == "all" else "output"
-    label = f"{layers} plastic ({report['backend']}, {report['precision']})"
-    plot_accuracy({label: (report["steps"], report["test_acc"])}, str(out / "accuracy.png"))
+    label = (f"{report['spec'].get('rule', 'drtp')}, {layers} plastic ({report['backend']}, {report['precision']}), "
+             f"{report.get('curve_on', 'test')}")
+    plot_accuracy({label: (report["steps"], report.get("curve_acc") or report["test_acc"])}, str(out / "accuracy.png"))
     tmp = out / "learning.json.tmp"
     tmp.write_text(json.dumps(report, indent=1, default=str))
     tmp.replace(out / "learning.json")
@@ -50,6 +51,11 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
                  f"fixed {100 * report['checkpoint_fixed_test_acc']:.1f} %")
     lines = [line, f"train accuracy (first 200): {100 * report['train_acc_200']:.1f} %; "
                    f"{report['learning_steps_per_s']:.0f} learning steps/s"]
+    ph = report.get("phases")
+    if ph and ph["target_steps"]:
+        lines.append(f"phases per sample: {ph['target_steps']} target steps (learning off) + {ph['input_steps']} input "
+                     f"steps (learning on after {ph['learn_skip']}); {ph['stream_steps']} steps streamed, "
+                     f"{report['stream_steps_per_s']:.0f} steps/s")
     for w in report["weight_stats"]:
         lines.append(f"  layer {w['layer']} {w['shape']}: {100 * w['changed_frac']:.1f} % of weights changed, "
                      f"mean |dw| {w['mean_abs_dw']:.2f}, max |dw| {w['max_abs_dw']:.0f}, saturated "

@@ -48,8 +48,9 @@ def test_load_any_reads_checkpoints_and_names_bad_files(tiny_checkpoint, tmp_pat
 def test_deploy_learn_writes_report_and_learns(tiny_checkpoint, tmp_path, capsys):
     pytest.importorskip("spikeprop.data", reason="the N-MNIST reader (spikeprop.data) is not available")
     out = tmp_path / "learn"
-    assert main(["deploy", str(tiny_checkpoint), "--learn", "--backend", "fallback", "--learn-samples", "20",
-                 "--learn-eval-every", "10", "--learn-out", str(out)]) == 0
+    assert main(["deploy", str(tiny_checkpoint), "--learn", "--learn-rule", "drtp", "--learn-val", "0",
+                 "--backend", "fallback", "--learn-samples", "20", "--learn-eval-every", "10",
+                 "--learn-out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "after    20 samples (   400 learning steps)" in text and "frozen network via export fallback" in text
     rep = json.loads((out / "learning.json").read_text())
@@ -58,3 +59,22 @@ def test_deploy_learn_writes_report_and_learns(tiny_checkpoint, tmp_path, capsys
     assert [w["layer"] for w in rep["weight_stats"]] == [1] and rep["weight_stats"][0]["changed_frac"] > 0
     assert rep["frozen_export_test_acc"] == rep["final_test_acc"]  # frozen export runs the learned weights
     assert (out / "accuracy.png").stat().st_size > 1000
+
+
+def test_deploy_learn_sp_default_two_phases_and_validation_curve(tiny_checkpoint, tmp_path, capsys):
+    pytest.importorskip("spikeprop.data", reason="the N-MNIST reader (spikeprop.data) is not available")
+    out = tmp_path / "learn_sp"
+    assert main(["deploy", str(tiny_checkpoint), "--learn", "--backend", "fallback", "--learn-samples", "12",
+                 "--learn-eval-every", "6", "--learn-passes", "2", "--learn-val", "20", "--learn-target-steps", "5",
+                 "--learn-out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "rule sp" in text and "validation accuracy" in text and "phases per sample: 5 target steps" in text
+    rep = json.loads((out / "learning.json").read_text())
+    T = rep["T"]
+    skip = rep["spec"]["learn_skip"]
+    assert rep["spec"]["rule"] == "sp" and rep["passes"] == 2 and rep["validation_samples"] == 20
+    assert rep["samples_curve"] == [0, 6, 12, 18, 24] and len(rep["curve_acc"]) == 5 and rep["test_acc"] is None
+    assert rep["steps"][-1] == 24 * T  # learning steps: the input phase of every sample
+    assert rep["phases"]["stream_steps"] == 24 * (T + 5) and rep["phases"]["target_steps"] == 5 and skip >= 0
+    assert rep["weight_stats"][0]["changed_frac"] > 0
+    assert rep["frozen_export_test_acc"] == rep["final_test_acc"]

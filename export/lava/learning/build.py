@@ -23,6 +23,7 @@ class LavaLearningRun(NamedTuple):
     out_spikes: np.ndarray  # (T, n_out) bool, last layer
     build_s: float
     run_s: float
+    states: list | None = None  # final (u, v, d, f) of every layer's neurons
 
 
 def _connection(layer, precision: str = "fixed", weights: np.ndarray | None = None):
@@ -62,9 +63,7 @@ def _wire_layer(j: int, layer: Any, prev: Any, tsrc: Any, precision: str, weight
 
     conn = _connection(layer, precision, weight)
     p = layer.neuron
-    neuron = SPNeuron(shape=(layer.shape[0],), du=p.du, dv=p.dv, vth=p.vth, dd=p.dd, fb=p.fb,
-                      e_shift=p.e_shift, gate_lo=p.gate_lo, gate_hi=p.gate_hi,
-                      reset_interval=reset_interval,
+    neuron = SPNeuron(shape=(layer.shape[0],), **p._asdict(), reset_interval=reset_interval,
                       reset_offset=(j + 2) % reset_interval if reset_interval else 0)
     prev.connect(conn.s_in)
     conn.a_out.connect(neuron.a_in)
@@ -128,9 +127,10 @@ def run_learning_lava(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
         out = sink.data.get().T.astype(bool)
         learned = [_read_weights(c, l, precision) if (read_weights and l.plastic) else None
                    for c, l in zip(conns, net.layers)]
+        states = [tuple(np.asarray(var.get()) for var in (n.u, n.v, n.d, n.f)) for n in neurons]
     finally:
         src.stop()
-    return LavaLearningRun(weights=learned, out_spikes=out, build_s=build_s, run_s=run_s)
+    return LavaLearningRun(weights=learned, out_spikes=out, build_s=build_s, run_s=run_s, states=states)
 
 
 def _read_weights(conn, layer, precision: str) -> np.ndarray:

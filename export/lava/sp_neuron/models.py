@@ -12,17 +12,23 @@ from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from export.lava.sp_neuron.process import SPNeuron
-from export.learning.neuron import SPNeuronParams, SPNeuronState, sp_neuron_fixed_step, sp_neuron_float_step
+from export.learning.neuron import (SPNeuronParams, SPNeuronState, phase_reset, sp_neuron_fixed_step,
+                                    sp_neuron_float_step)
+
+_NAMES = ("du", "dv", "vth", "dd", "fb", "e_shift", "gate_lo", "gate_hi", "two_phase", "target_steps",
+          "learn_skip", "act_lo", "act_hi", "self_target")
 
 
-def _params(model: PyLoihiProcessModel) -> SPNeuronParams:
-    """The neuron's parameters; zeroes u, v, d first when a new sample reaches this layer."""
+def _params(model: PyLoihiProcessModel):
+    """The neuron's parameters and its step within the sample (``None`` without a clock); applies
+    the per-sample resets (``phase_reset``, the same function the fallback calls) first."""
     pp = model.proc_params
+    p = SPNeuronParams(**{n: pp[n] for n in _NAMES})
     interval = pp.get("reset_interval", 0)
-    if interval and model.time_step % interval == pp.get("reset_offset", 0) % interval:
-        model.u[:], model.v[:], model.d[:] = 0, 0, 0
-    return SPNeuronParams(du=pp["du"], dv=pp["dv"], vth=pp["vth"], dd=pp["dd"], fb=pp["fb"],
-                          e_shift=pp["e_shift"], gate_lo=pp["gate_lo"], gate_hi=pp["gate_hi"])
+    k = (model.time_step - pp.get("reset_offset", 0)) % interval if interval else None
+    st = phase_reset((model.u, model.v, model.d, model.f), k, p)
+    model.u[:], model.v[:], model.d[:], model.f[:] = st
+    return p, k
 
 
 @implements(proc=SPNeuron, protocol=LoihiProtocol)
@@ -39,13 +45,14 @@ class PySPNeuronFixed(PyLoihiProcessModel):
     u: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
     v: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
     d: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
+    f: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=24)
 
     def run_spk(self) -> None:
-        p = _params(self)
+        p, k = _params(self)
         a_in = self.a_in.recv()
         a_dend = self.a_dend.recv()
-        s, y2, y3, st = sp_neuron_fixed_step(a_in, a_dend, SPNeuronState(self.u, self.v, self.d), p)
-        self.u[:], self.v[:], self.d[:] = st.u, st.v, st.d
+        s, y2, y3, st = sp_neuron_fixed_step(a_in, a_dend, SPNeuronState(self.u, self.v, self.d, self.f), p, k)
+        self.u[:], self.v[:], self.d[:], self.f[:] = st.u, st.v, st.d, st.f
         self.s_out.send(s)
         self.s_out_bap.send(s)
         self.s_out_y1.send(np.zeros(s.shape, dtype=np.int32))
@@ -70,13 +77,14 @@ class PySPNeuronFloat(PyLoihiProcessModel):
     u: np.ndarray = LavaPyType(np.ndarray, float)
     v: np.ndarray = LavaPyType(np.ndarray, float)
     d: np.ndarray = LavaPyType(np.ndarray, float)
+    f: np.ndarray = LavaPyType(np.ndarray, float)
 
     def run_spk(self) -> None:
-        p = _params(self)
+        p, k = _params(self)
         a_in = self.a_in.recv()
         a_dend = self.a_dend.recv()
-        s, y2, y3, (u, v, d) = sp_neuron_float_step(a_in, a_dend, (self.u, self.v, self.d), p)
-        self.u[:], self.v[:], self.d[:] = u, v, d
+        s, y2, y3, (u, v, d, f) = sp_neuron_float_step(a_in, a_dend, (self.u, self.v, self.d, self.f), p, k)
+        self.u[:], self.v[:], self.d[:], self.f[:] = u, v, d, f
         self.s_out.send(s.astype(float))
         self.s_out_bap.send(s)
         self.s_out_y1.send(np.zeros(s.shape))
