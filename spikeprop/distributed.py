@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -183,8 +184,10 @@ def _collective(name: str, *args) -> None:
 
 
 def _first_line(exc: BaseException) -> str:
+    """The first line of an error, without gloo's ``[source/file.cc:123] `` prefix."""
     text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return re.sub(r"^\[[^\]]*\.(cc|cpp|h):\d+\]\s*", "", line)[:160]
 
 
 # ---- launching ------------------------------------------------------------------------
@@ -216,7 +219,8 @@ def _torchrun_main(args: list[str]) -> int:
     try:
         run(get_args_parser().parse_args(args))
     except ChildFailedError as exc:
-        rank, failure = min(exc.failures.items())
+        # the first worker that exited by itself is the cause; the agent then SIGTERMs the others
+        rank, failure = min(exc.failures.items(), key=lambda kv: (kv[1].exitcode < 0, kv[1].timestamp, kv[0]))
         how = f"signal {failure.signal_name()}" if failure.exitcode < 0 else f"exit code {failure.exitcode}"
         print(f"spikeprop: worker {rank} failed ({how}); the other workers were stopped, "
               f"the run stopped", file=sys.stderr)

@@ -87,19 +87,35 @@ def test_shards_cover_each_batch_once(monkeypatch):
     assert distributed.shard(ids[:2]).tolist() == [0] and not distributed.owns_samples()  # ghost
 
 
+DYING_RUN = """
+import sys
+from spikeprop.config import TrainConfig
+from spikeprop.model import NetConfig
+from spikeprop.rules.toy import toy_dataset
+from spikeprop.trainer import Trainer
+cfg = TrainConfig(method="sp-surrogate", T=8, batch_size=16, epochs=1, n_classes=4)
+Trainer(NetConfig(sizes=[48, 16, 4]), cfg, sys.argv[1], progress=False, plot=False).fit(toy_dataset(96, T=8))
+"""
+
+
 def test_dead_worker_stops_the_run(tmp_path):
-    """Worker 1 exits at its 2nd batch: torchrun stops worker 0, the launcher says so in one line."""
+    """Worker 1 exits at its 2nd batch: worker 0's all-reduce fails at once with WorkerLostError
+    (one line under the CLI), torchrun stops the rest and the launcher names the worker that died
+    in one line instead of the agent's traceback."""
+    script = tmp_path / "run.py"
+    script.write_text(DYING_RUN)
     env = dict(os.environ, SPIKEPROP_TEST_DIE_RANK="1", SPIKEPROP_TEST_DIE_AT_BATCH="2",
                SPIKEPROP_DIST_TIMEOUT="60", OMP_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join(filter(None, [str(Path(distributed.__file__).parents[1]),
                                                         os.environ.get("PYTHONPATH")])))
-    cmd = distributed.torchrun_command(2, ["train", "--epochs", "1", "--T", "8", "--batch-size", "16",
-                                           "--sizes", "2312,16,10", "--quiet", "--out", str(tmp_path / "run")])
+    cmd = distributed.torchrun_command(2, [])[:-2] + [str(script), str(tmp_path / "run")]
     start = time.monotonic()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     took = time.monotonic() - start
-    assert proc.returncode != 0
-    assert "spikeprop: worker 1 failed (exit code 17)" in proc.stderr, proc.stderr[-2000:]
-    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("spikeprop: worker 1 failed (exit code 17)"), proc.stderr[-2000:]
+    assert "worker 0 of 2 lost contact with another worker during all_reduce" in proc.stderr
+    assert "ChildFailedError" not in proc.stderr  # the agent's own traceback is replaced by one line
     assert took < 100
     assert not (tmp_path / "run" / "last.pt").exists()
