@@ -6,8 +6,8 @@ the embedded N-MNIST subset, and reads the per-epoch training time (``train_time
 without evaluation) and the whole epoch (``time_s``, with every worker's evaluation) from
 each run's ``metrics.jsonl``. Also checks both runs logged the same train accuracy.
 
-    python benchmarks/distributed_speed.py --workers 2 --epochs 2 -- --method sp-surrogate
-    -> benchmarks/results/distributed_speed.json
+    python benchmarks/distributed_speed.py --workers 2 --epochs 2 --repeats 3 -- --method bptt
+    -> benchmarks/results/distributed_speed.json (--json to choose)
 """
 from __future__ import annotations
 
@@ -44,12 +44,16 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=64, dest="batch_size", help="global batch")
+    p.add_argument("--repeats", type=int, default=1, help="alternating 1-worker / N-worker pairs")
     p.add_argument("--json", default="benchmarks/results/distributed_speed.json")
     p.add_argument("train_args", nargs="*", help="more `spikeprop train` options (after --)")
     a = p.parse_args()
     common = ["--epochs", str(a.epochs), "--batch-size", str(a.batch_size), *a.train_args]
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [run(1, Path(tmp) / "w1", common), run(a.workers, Path(tmp) / f"w{a.workers}", common)]
+        for rep in range(a.repeats):  # alternate, so a change in the machine's load hits both
+            for n in (1, a.workers):
+                rows.append(run(n, Path(tmp) / f"r{rep}w{n}", common))
     load = os.getloadavg()
     res = {"cores": os.cpu_count(), "load_avg_1_5_15_after": load, "train_args": common, "runs": rows}
     Path(a.json).parent.mkdir(parents=True, exist_ok=True)

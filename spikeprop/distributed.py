@@ -197,12 +197,29 @@ def torchrun_command(n: int, argv: list[str]) -> list[str]:
             "-m", "spikeprop", *argv]
 
 
+def without_workers(argv: list[str]) -> list[str]:
+    """``argv`` minus ``--workers N`` / ``--workers=N`` (what each worker is given)."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--workers":
+            skip = True
+        elif not a.startswith("--workers="):
+            out.append(a)
+    return out
+
+
 def launch_workers(n: int, argv: list[str]) -> int:
     """Run ``spikeprop <argv>`` as ``n`` workers under torchrun (a subprocess); its exit code.
 
-    ``argv`` is the command line without ``--workers`` (e.g. ``["train", "--epochs", "2"]``)."""
+    ``argv`` is the ``spikeprop`` command line (e.g. ``["train", "--workers", "2"]``); any
+    ``--workers`` in it is dropped."""
     if n < 1:
         raise SpikePropError(f"--workers must be at least 1, got {n}")
+    if os.environ.get("WORLD_SIZE") is not None:
+        raise SpikePropError("--workers cannot be used inside torchrun (it already started the workers)")
+    argv = without_workers(argv)
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", "1")  # one core per worker (torchrun's own choice too)
     try:

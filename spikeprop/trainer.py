@@ -242,7 +242,7 @@ def cross_validate(net_cfg: NetConfig, cfg: TrainConfig, data: SparseDataset, k:
     t = torch.tensor(accs)
     res = {"k": k, "fold_acc": accs, "mean": float(t.mean()),
            "std": float(t.std()) if k > 1 else 0.0, "method": cfg.method}
-    if out is not None:
+    if out is not None and is_main():
         Path(out).mkdir(parents=True, exist_ok=True)
         (Path(out) / "cv.json").write_text(json.dumps(res, indent=2) + "\n")
     return res

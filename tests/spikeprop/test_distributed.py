@@ -87,6 +87,13 @@ def test_shards_cover_each_batch_once(monkeypatch):
     assert distributed.shard(ids[:2]).tolist() == [0] and not distributed.owns_samples()  # ghost
 
 
+def test_launcher_passes_everything_but_workers():
+    argv = ["train", "--workers", "2", "--epochs", "3", "--workers=4", "--out", "r"]
+    cmd = distributed.torchrun_command(2, distributed.without_workers(argv))
+    assert cmd[-7:] == ["-m", "spikeprop", "train", "--epochs", "3", "--out", "r"]
+    assert "--nproc_per_node=2" in cmd
+
+
 DYING_RUN = """
 import sys
 from spikeprop.config import TrainConfig
