@@ -184,10 +184,11 @@ def _collective(name: str, *args) -> None:
 
 
 def _first_line(exc: BaseException) -> str:
-    """The first line of an error, without gloo's ``[source/file.cc:123] `` prefix."""
+    """The first sentence of an error, without gloo's ``[source/file.cc:123] `` prefix."""
     text = str(exc).strip()
     line = text.splitlines()[0] if text else type(exc).__name__
-    return re.sub(r"^\[[^\]]*\.(cc|cpp|h):\d+\]\s*", "", line)[:160]
+    line = re.sub(r"^\[[^\]]*\.(cc|cpp|h):\d+\]\s*", "", line)
+    return line.split(". ")[0][:160]
 
 
 # ---- launching ------------------------------------------------------------------------
