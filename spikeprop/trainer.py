@@ -15,6 +15,7 @@ import torch
 
 from spikeprop.checkpoint import check_same_model, load_checkpoint, load_weights, save_checkpoint
 from spikeprop.config import TrainConfig, net_config_for
+from spikeprop.distributed import is_main, owns_samples, setup as setup_distributed, shard, sum_over_workers
 from spikeprop.errors import ConfigError, NonFiniteLossError
 from spikeprop.model import NetConfig, SpikingNet
 from spikeprop.prediction import accuracies, collect_outputs, predict_classifier, predict_nearest, primary_mode
@@ -43,6 +44,7 @@ class Trainer:
     def __init__(self, net_cfg: NetConfig, cfg: TrainConfig, out: str | Path | None = None,
                  progress: bool = True, plot: bool = True) -> None:
         self.cfg = cfg
+        setup_distributed()  # joins torchrun's workers when launched by it; no-op otherwise
         self.net, self.signal = build(net_cfg, cfg)
         self.net_cfg = self.net.cfg
         if self.net_cfg.sizes[-1] != cfg.n_classes and (cfg.output == "classifier" or cfg.method in ("bptt", "bp-heaviside", "shallow")):
@@ -50,7 +52,7 @@ class Trainer:
                              f"for a classifier output; sizes end with {self.net_cfg.sizes[-1]}")
         self.learner = make_learner(self.net, self.signal, cfg)
         self.out = Path(out) if out is not None else None
-        self.progress = progress
+        self.progress = progress and is_main()
         self.plot = plot
         self.epoch = 0  # epochs completed
         self.best = -1.0  # validation accuracy of best.pt (training accuracy without validation data)
@@ -80,14 +82,14 @@ class Trainer:
         self.history = list(ckpt.get("history", []))
         if "rng" in ckpt:
             torch.set_rng_state(ckpt["rng"])
-        if self.out is not None:  # drop log lines written after that checkpoint
+        if self.out is not None and is_main():  # drop log lines written after that checkpoint
             self.out.mkdir(parents=True, exist_ok=True)
             with open(self.out / "metrics.jsonl", "w") as f:
                 for rec in self.history:
                     f.write(json.dumps(rec) + "\n")
 
     def write_config(self) -> None:
-        if self.out is None:
+        if self.out is None or not is_main():
             return
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / "config.json").write_text(json.dumps(
@@ -122,6 +124,7 @@ class Trainer:
         bar = _progress(batches, f"epoch {e + 1}/{cfg.epochs} {cfg.method}", self.progress)
         self.net.train()
         for i, ids in enumerate(bar):
+            ids = shard(ids)  # this worker's part of the batch (all of it when alone)
             x, y = train.batch(ids)
             try:
                 res = self.learner.train_batch(x, y)
@@ -129,6 +132,8 @@ class Trainer:
                 kept = f"last good checkpoint kept: {self.out / 'last.pt'} (epoch {self.epoch})" \
                     if self.out is not None and self.epoch > 0 else "no checkpoint written yet"
                 raise NonFiniteLossError(f"{exc} at epoch {e + 1}, batch {i + 1}; training stopped; {kept}") from None
+            if not owns_samples():
+                continue  # a ghost shard (batch smaller than the workers): counts nothing
             for l in range(L):
                 loss_sum[l] += res.losses[l] * len(ids)
                 counts[l] += res.spike_counts[l]
@@ -141,6 +146,8 @@ class Trainer:
             if hasattr(bar, "set_postfix_str"):
                 rates = "/".join(f"{float(c.sum()) / max(1, n_steps * c.numel()):.3f}" for c in counts)
                 bar.set_postfix_str(f"loss {sum(loss_sum) / seen:.3f} acc {correct / seen:.3f} rate {rates}")
+        sums, counts = sum_over_workers(loss_sum + [n_steps, correct, seen], counts)  # global tallies
+        *loss_sum, n_steps, correct, seen = sums
         rec: dict[str, Any] = {
             "epoch": e + 1,
             "method": cfg.method,
@@ -180,7 +187,7 @@ class Trainer:
         improved = score > self.best
         if improved:
             self.best, self.best_epoch = score, rec["epoch"]
-        if self.out is None:
+        if self.out is None or not is_main():
             return
         with open(self.out / "metrics.jsonl", "a") as f:
             f.write(json.dumps(rec) + "\n")
@@ -236,7 +243,7 @@ def cross_validate(net_cfg: NetConfig, cfg: TrainConfig, data: SparseDataset, k:
            "fold_acc_final": finals, "mean_final": float(tf.mean()),
            "std_final": float(tf.std()) if k > 1 else 0.0, "method": cfg.method,
            "val_fraction": cfg.val_fraction, "selection": "validation split of each fold's training part"}
-    if out is not None:
+    if out is not None and is_main():
         Path(out).mkdir(parents=True, exist_ok=True)
         (Path(out) / "cv.json").write_text(json.dumps(res, indent=2) + "\n")
     return res

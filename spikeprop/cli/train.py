@@ -24,6 +24,7 @@ examples:
 Model selection: best.pt is the epoch with the best accuracy on a validation split held out
 of the training recordings (stratified, seeded, --val-fraction, default 10 %). The test split
 is scored every epoch for reporting only; nothing is chosen on it.
+  spikeprop train --workers 2                       # data-parallel on 2 processes (torchrun -m spikeprop ...)
   spikeprop train --config run.json                 # {"net": {...}, "train": {...}}
 
 Output folder: config.json, metrics.jsonl (one line per epoch), last.pt, best.pt,
@@ -65,6 +66,9 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
                         "0: choose on training accuracy)")
     p.add_argument("--cv", type=int, metavar="K",
                    help="K-fold cross-validation over the training recordings (validation inside each fold)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="data-parallel training on N worker processes of this machine (torchrun, gloo; "
+                        "same weights as one process with the same total batch; docs/distributed.md)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
@@ -101,6 +105,12 @@ def given_options(args: argparse.Namespace) -> tuple[dict, dict]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.workers != 1:
+        import sys
+
+        from spikeprop.distributed import launch_workers
+
+        return launch_workers(args.workers, sys.argv[1:])  # drops --workers; each worker runs this command
     from spikeprop import runs
     from spikeprop.cli.__main__ import set_threads
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import torch
 
 from spikeprop.config import TrainConfig
+from spikeprop.distributed import all_reduce_grads
 from spikeprop.errors import NonFiniteLossError
 from spikeprop.model import SpikingNet
 from spikeprop.rules.adam import FusedAdam
@@ -61,13 +62,15 @@ class Learner:
             self.optimizer.load_state_dict(d)
 
     def step(self, loss: torch.Tensor, where: str) -> None:
-        """Guard against NaN/inf, then one optimizer update from ``loss``."""
+        """Guard against NaN/inf, then one optimizer update from ``loss`` (gradients averaged
+        over the workers first when training data-parallel; a no-op otherwise)."""
         check_finite(loss, where)
         assert self.optimizer is not None
         loss.backward()
         for p, twin in getattr(self, "_twins", ()):
             twin.grad = None if p.grad is None else p.grad.t()
             p.grad = None
+        all_reduce_grads(self.optimizer.params)  # no-op unless torchrun started several workers
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
 

@@ -52,6 +52,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from spikeprop.distributed import all_reduce_mean_
 from spikeprop.rules.base import BatchResult, Learner, check_finite
 from spikeprop.rules.layers import layer_current, run_layer
 from spikeprop.rules.sparse import SparseRows, SparseSpikes
@@ -189,6 +190,7 @@ class TwoCompartmentLearner(Learner):
             out_h += v_h.sum(0)
             out_r += s_h.sum(0)
             out_t += v_t.sum(0)
+            all_reduce_mean_(updates)  # data-parallel: the whole batch's dW (no-op alone)
             for fc, dw in zip(net.fcs, updates):
                 check_finite(dw, f"(two-compartment update in window starting at step {t0})")
                 fc.weight += dw
