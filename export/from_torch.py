@@ -41,11 +41,16 @@ def _two_compartment(m: Any) -> tuple[str, dict[str, Any]]:
     }
 
 
+def _step_neuron(m: Any) -> tuple[str, dict[str, Any]]:
+    """A registered kind (``neurons.StepNeuron``): its params, by the params type's field names."""
+    return m.kind, {f: _bias(getattr(m, f)) for f in m.params_type._fields}
+
+
 def converters() -> dict[type, Callable[[Any], tuple[str, dict[str, Any]]]]:
     """Neuron module type -> converter (built lazily: importing torch is slow)."""
-    from neurons import LIF, CubaLIF, TwoCompartment
+    from neurons import LIF, CubaLIF, StepNeuron, TwoCompartment
 
-    return {LIF: _lif, CubaLIF: _cuba_lif, TwoCompartment: _two_compartment}
+    return {LIF: _lif, CubaLIF: _cuba_lif, TwoCompartment: _two_compartment, StepNeuron: _step_neuron}
 
 
 def neuron_params(module: Any) -> tuple[str, dict[str, Any]]:

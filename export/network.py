@@ -104,10 +104,9 @@ class Layer:
     def validate(self, ranges: bool = True) -> None:
         """Check kinds, shapes and parameters; ``ranges`` also checks Loihi's register ranges."""
         where = self.label
-        if self.neuron not in NEURONS:
-            raise NetworkError(f"{where}: unknown neuron {self.neuron!r}; choose one of {NEURONS}")
         if self.precision not in PRECISIONS:
             raise NetworkError(f"{where}: precision must be 'float' or 'fixed', got {self.precision!r}")
+        required = required_params(where, self.neuron, self.precision)
         if self.weights.ndim != 2 or 0 in self.weights.shape:
             raise NetworkError(
                 f"{where}: weights must be a non-empty 2-D (n_out, n_in) array, "
@@ -117,7 +116,6 @@ class Layer:
             raise NetworkError(f"{where}: weights must be numeric, got dtype {self.weights.dtype}")
         if not np.all(np.isfinite(self.weights)):
             raise NetworkError(f"{where}: weights contain NaN or inf")
-        required = REQUIRED_PARAMS[self.precision][self.neuron]
         missing = [k for k in required if k not in self.params]
         if missing:
             raise NetworkError(
@@ -183,6 +181,23 @@ class Layer:
                     f"[{val.min()}, {val.max()}]"
                 )
             self.params[k] = int(val) if val.ndim == 0 else val
+
+
+def required_params(where: str, kind: str, precision: str) -> tuple[str, ...]:
+    """Parameter names of a neuron kind: the built-in table, or the fields of a kind
+    registered with ``neurons.register_neuron`` (float only: it has no fixed-point model)."""
+    if kind in NEURONS:
+        return REQUIRED_PARAMS[precision][kind]
+    from neurons.registry import registered_neurons, neuron_kind
+
+    if kind not in registered_neurons():
+        known = NEURONS + registered_neurons()
+        raise NetworkError(f"{where}: unknown neuron {kind!r}; choose one of {known} "
+                           "(or register one with neurons.register_neuron)")
+    if precision != "float":
+        raise NetworkError(f"{where}: registered neuron {kind!r} has no fixed-point model; "
+                           "run it in float precision")
+    return neuron_kind(kind).params_type._fields
 
 
 def _check_param(where: str, key: str, value: Any, n: int) -> Any:

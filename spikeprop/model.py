@@ -13,10 +13,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from neurons import LIF, CubaLIF, TwoCompartment
+from neurons import LIF, CubaLIF, StepNeuron, TwoCompartment, registered_neurons
 from spikeprop.errors import ConfigError
 
-NEURON_KINDS = ("lif", "cuba_lif", "two_compartment")
+NEURON_KINDS = ("lif", "cuba_lif", "two_compartment")  # built in; more via neurons.register_neuron
 
 
 @dataclass
@@ -31,10 +31,15 @@ class NetConfig:
     bias: float = 0.0
     surrogate: str = "fast_sigmoid"
     init_gain: float = 1.0  # multiplies the default (Kaiming-uniform) weight init
+    # a kind registered with neurons.register_neuron: its parameters (vth defaults to threshold)
+    neuron_params: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.neuron not in NEURON_KINDS:
-            raise ConfigError(f"unknown neuron {self.neuron!r}; choose one of {NEURON_KINDS}")
+        if self.neuron not in NEURON_KINDS + registered_neurons():
+            raise ConfigError(f"unknown neuron {self.neuron!r}; choose one of "
+                              f"{NEURON_KINDS + registered_neurons()} (or add one with neurons.register_neuron)")
+        if self.neuron_params and self.neuron in NEURON_KINDS:
+            raise ConfigError(f"neuron_params are for registered neuron kinds; {self.neuron!r} uses the named fields")
         try:
             ok = len(self.sizes) >= 2 and all(int(n) > 0 for n in self.sizes)
         except (TypeError, ValueError):
@@ -48,7 +53,10 @@ class NetConfig:
         return 1.0 - self.beta
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if not d["neuron_params"]:  # built-in kinds: the same config.json as before the field existed
+            del d["neuron_params"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "NetConfig":
@@ -63,6 +71,8 @@ class NetConfig:
 
 def make_neuron(cfg: NetConfig) -> nn.Module:
     """One neuron population as described by ``cfg`` (shape comes from the input)."""
+    if cfg.neuron not in NEURON_KINDS:  # registered with neurons.register_neuron
+        return StepNeuron(cfg.neuron, surrogate=cfg.surrogate, **{"vth": cfg.threshold, **cfg.neuron_params})
     if cfg.neuron == "lif":
         return LIF(beta=cfg.beta, threshold=cfg.threshold, bias=cfg.bias, surrogate=cfg.surrogate)
     if cfg.neuron == "cuba_lif":

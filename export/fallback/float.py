@@ -9,6 +9,10 @@ Dense: Lava sums the weight columns of the active inputs (``W[:, s].sum(axis=1)`
 one float64 matmul over all time steps and samples does it. Sums of float32-valued weights
 are exact in float64 unless the weights span more than ~29 binary orders of magnitude, so
 the two agree bit for bit in practice (the tests check voltages, not just spikes).
+
+A kind registered with ``neurons.register_neuron`` runs here through its own step function
+(the extension point: no simulator code to write); only the built-in kinds have fixed-point
+and Lava models.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ from neurons.functional import (
     lif_step,
     two_compartment_step,
 )
+from neurons.registry import BUILTIN_NEURONS, neuron_kind
 
 
 class PreparedLayer(NamedTuple):
@@ -49,6 +54,8 @@ def dense(layer: Layer | PreparedLayer, spikes: np.ndarray) -> np.ndarray:
 
 def _params(layer: Layer):
     p = {k: (np.asarray(v, dtype=np.float64) if np.ndim(v) else float(v)) for k, v in layer.params.items()}
+    if layer.neuron not in BUILTIN_NEURONS:
+        return neuron_kind(layer.neuron).params_type(**p)
     if layer.neuron == "lif":
         return LIFParams(dv=p["dv"], vth=p["vth"], bias=p["bias"])
     if layer.neuron == "cuba_lif":
@@ -71,7 +78,15 @@ def run_layer(
     z = np.zeros(shape, dtype=np.float64)
     out_s = np.empty(a.shape, dtype=bool)
     rec = {k: np.empty(a.shape, dtype=np.float64) for k in ("u", "v")} if record else {}
-    if layer.neuron == "lif":
+    if layer.neuron not in BUILTIN_NEURONS:  # registered with neurons.register_neuron
+        spec = neuron_kind(layer.neuron)
+        state = spec.state_type(*(z.copy() for _ in spec.state_type._fields))
+        for t in range(T):
+            s, _, state = spec.step_fn(a[t], state, p, heaviside)
+            out_s[t] = s != 0
+            if record:
+                rec["u"][t], rec["v"][t] = getattr(state, "u", a[t]), state.v
+    elif layer.neuron == "lif":
         state = LIFState(v=z)
         for t in range(T):
             s, _, state = lif_step(a[t], state, p, heaviside)
