@@ -7,6 +7,11 @@ or a sigmoid of it), its gradient reaches only that layer's weights (inputs and 
 state are detached), and all layers update at the end of the window. No graph
 survives a window, so memory does not grow with T.
 
+Each SP layer's loss also holds a homeostatic term (``losses.rate_loss``, weight
+``cfg.sp_rate_weight``): the layer's own window firing rate, held fixed, times its
+voltage. It keeps deeper layers spiking, without which a layer whose input layer has
+gone quiet receives no target signal at all (docs/sp_depth.md).
+
 ``shallow`` is the same loop with only the output layer learning (hidden layers fixed).
 """
 from __future__ import annotations
