@@ -43,6 +43,13 @@ class TrainConfig:
     # v_pre). Raw voltages let hyperpolarised, never-spiking neurons dominate the cosine
     # (embedded N-MNIST, 2312-800-10, 15 epochs, seeds 0-2: raw 74.0 +- 6.0 %, floor 0 90.3 +- 1.5 %)
     sp_v_floor: float | None = 0.0
+    # Homeostatic term in each SP layer's own loss (sp-voltage, sp-surrogate): sp_rate_weight *
+    # sum_j min(r_j - r0, 0) v_j, r_j the neuron's rate in the window (no graph; losses.rate_loss).
+    # Keeps deep layers spiking (docs/sp_depth.md; validation split, 2312-400-400-400-10, 5
+    # epochs: sp-voltage 14 % without, 80 % with). 0: off (the behaviour before it).
+    sp_rate_weight: float = 30.0
+    sp_rate_target: float = 0.05  # r0, spikes per step
+    sp_rate_mode: str = "up"  # "up": only raise rates below r0; "both": also lower rates above r0
     output: str = "classifier"  # last layer: "classifier" (local cross-entropy) or "sp"
     sp_trace: float = 0.0  # >0: gradient through a presynaptic trace (eligibility; dense, slower)
     target_density: float = 0.03  # fraction of input channels in each class's target pattern
@@ -85,6 +92,9 @@ class TrainConfig:
             (self.tc_dend in ("label", "forward"), f"tc_dend must be 'label' or 'forward', got {self.tc_dend!r}"),
             (0.0 <= self.tc_dend_p <= 1.0, f"tc_dend_p must be in [0, 1], got {self.tc_dend_p}"),
             (0.0 <= self.sp_trace < 1.0, "sp_trace must be in [0, 1)"),
+            (self.sp_rate_weight >= 0, f"sp_rate_weight must be >= 0, got {self.sp_rate_weight}"),
+            (0.0 <= self.sp_rate_target <= 1.0, f"sp_rate_target must be in [0, 1], got {self.sp_rate_target}"),
+            (self.sp_rate_mode in ("both", "up"), f"sp_rate_mode must be 'both' or 'up', got {self.sp_rate_mode!r}"),
             (self.tau > 0, f"tau must be positive, got {self.tau}"),
             (self.tree_branching >= 2, "tree_branching must be >= 2"),
         ]

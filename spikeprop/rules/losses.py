@@ -81,3 +81,19 @@ def sp_layer_loss(h: torch.Tensor, t: torch.Tensor, y: torch.Tensor, loss: str =
     if loss == "l2":
         return l2_loss(h, t, y)
     raise ValueError(f"unknown SP loss {loss!r}")
+
+
+def rate_loss(v: torch.Tensor, rate: torch.Tensor, target: float, mode: str = "both") -> torch.Tensor:
+    """Homeostatic term: ``sum_j (r_j - r0) * mean v_j`` with the rate error held fixed.
+
+    ``v`` (K, R, N) the layer's voltages (with their local gradient), ``rate`` (N,) each
+    neuron's firing rate in the same window (no graph). The gradient moves a neuron's
+    voltage up when it fires below ``target`` and down when above (``mode="up"``: only
+    up), i.e. a per-neuron rate error times the presynaptic activity: local, forward-only.
+    Summed over the window's steps like the SP losses; averaged over rows and neurons."""
+    err = (rate - target).detach()
+    if mode == "up":
+        err = err.clamp(max=0.0)
+    elif mode != "both":
+        raise ValueError(f"unknown rate mode {mode!r}")
+    return (v.mean(-2) * err).mean(-1).sum()

@@ -7,6 +7,11 @@ or a sigmoid of it), its gradient reaches only that layer's weights (inputs and 
 state are detached), and all layers update at the end of the window. No graph
 survives a window, so memory does not grow with T.
 
+Each SP layer's loss also holds a homeostatic term (``losses.rate_loss``, weight
+``cfg.sp_rate_weight``): the layer's own window firing rate, held fixed, times its
+voltage. It keeps deeper layers spiking, without which a layer whose input layer has
+gone quiet receives no target signal at all (docs/sp_depth.md).
+
 ``shallow`` is the same loop with only the output layer learning (hidden layers fixed).
 """
 from __future__ import annotations
@@ -17,7 +22,7 @@ from spikeprop.config import TrainConfig
 from spikeprop.model import SpikingNet
 from spikeprop.rules.base import BatchResult, Learner, activity_kind, readout_activity
 from spikeprop.rules.layers import run_layer, with_input_gradient
-from spikeprop.rules.losses import activity, classifier_loss, sp_layer_loss
+from spikeprop.rules.losses import activity, classifier_loss, rate_loss, sp_layer_loss
 from spikeprop.rules.signal import TargetSignal
 from spikeprop.rules.sparse import SparseSpikes, sparse_linear, spike_linear
 
@@ -45,8 +50,11 @@ class LocalLearner(Learner):
             [fc.weight for fc, learn in zip(net.fcs, self.learning) if learn])
         self.kind = activity_kind(cfg.method)
 
-    def layer_loss(self, l: int, vh: torch.Tensor, vt: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Loss of layer ``l`` from its input- and target-driven voltages (K, B|C, N)."""
+    def layer_loss(self, l: int, vh: torch.Tensor, vt: torch.Tensor, y: torch.Tensor,
+                   rate: torch.Tensor | None = None) -> torch.Tensor:
+        """Loss of layer ``l`` from its input- and target-driven voltages (K, B|C, N);
+        ``rate`` (N,): the layer's own firing rate in this window (no graph), for the
+        homeostatic term."""
         cfg = self.cfg
         if l == self.net.n_layers - 1 and cfg.output == "classifier":
             classes = torch.arange(vt.shape[-2])
@@ -54,7 +62,11 @@ class LocalLearner(Learner):
         vth = self.net.neurons[l].threshold
         h = activity(vh, self.kind, vth, cfg.slope, cfg.sp_v_floor)
         t = activity(vt, self.kind, vth, cfg.slope, cfg.sp_v_floor)
-        return sp_layer_loss(h, t, y, cfg.loss, cfg.tau, cfg.similarity)
+        loss = sp_layer_loss(h, t, y, cfg.loss, cfg.tau, cfg.similarity)
+        if cfg.sp_rate_weight > 0 and rate is not None:
+            loss = loss + cfg.sp_rate_weight * rate_loss(torch.cat([vh, vt], dim=-2), rate,
+                                                         cfg.sp_rate_target, cfg.sp_rate_mode)
+        return loss
 
     def window(self, x: SparseSpikes, t0: int, k: int, y: torch.Tensor, states_h: list, states_t: list):
         """Steps ``t0 .. t0+k`` through all layers. Returns per-layer losses (graphs that
@@ -85,8 +97,9 @@ class LocalLearner(Learner):
                 s_t, v_t, states_t[l] = run_layer(neuron, cur_t.detach(), states_t[l])
             if self.learning[l] and self.cfg.sp_trace > 0:
                 cur_h, cur_t = eligibility(cur_h, self.cfg.sp_trace), eligibility(cur_t, self.cfg.sp_trace)
+            rate = torch.cat([s_h, s_t], dim=1).mean((0, 1))
             losses.append(self.layer_loss(l, with_input_gradient(v_h, cur_h),
-                                          with_input_gradient(v_t, cur_t), y)
+                                          with_input_gradient(v_t, cur_t), y, rate)
                           if self.learning[l] else None)
             spikes.append(s_h)
             volts_h.append(v_h)
