@@ -63,6 +63,7 @@ def configs_of(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> tuple[N
     try:
         train = dict(ckpt["train"])
         train.setdefault("val_fraction", 0.0)  # checkpoints from before the validation split had none
+        train.setdefault("sp_rate_weight", 0.0)  # ... or the SP rate term: resume them as they ran
         return NetConfig.from_dict(ckpt["net"]), TrainConfig.from_dict(train)
     except (ConfigError, KeyError, TypeError, ValueError) as exc:  # Type/ValueError: a field of the wrong type
         raise CheckpointError(f"{path}: invalid configuration in checkpoint: {exc}") from None

@@ -50,6 +50,9 @@ class TrainConfig:
     sp_rate_weight: float = 30.0
     sp_rate_target: float = 0.05  # r0, spikes per step
     sp_rate_mode: str = "up"  # "up": only raise rates below r0; "both": also lower rates above r0
+    # which SP layers carry the rate term: "all" hidden SP layers, or "feeding": only those whose
+    # spikes feed another hidden layer (a single hidden layer then has none)
+    sp_rate_layers: str = "all"
     output: str = "classifier"  # last layer: "classifier" (local cross-entropy) or "sp"
     sp_trace: float = 0.0  # >0: gradient through a presynaptic trace (eligibility; dense, slower)
     target_density: float = 0.03  # fraction of input channels in each class's target pattern
@@ -94,6 +97,8 @@ class TrainConfig:
             (0.0 <= self.sp_trace < 1.0, "sp_trace must be in [0, 1)"),
             (self.sp_rate_weight >= 0, f"sp_rate_weight must be >= 0, got {self.sp_rate_weight}"),
             (0.0 <= self.sp_rate_target <= 1.0, f"sp_rate_target must be in [0, 1], got {self.sp_rate_target}"),
+            (self.sp_rate_layers in ("all", "feeding"),
+             f"sp_rate_layers must be 'all' or 'feeding', got {self.sp_rate_layers!r}"),
             (self.sp_rate_mode in ("both", "up"), f"sp_rate_mode must be 'both' or 'up', got {self.sp_rate_mode!r}"),
             (self.tau > 0, f"tau must be positive, got {self.tau}"),
             (self.tree_branching >= 2, "tree_branching must be >= 2"),

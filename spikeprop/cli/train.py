@@ -55,6 +55,12 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("--sp-v-floor", dest="sp_v_floor", metavar="V|none", type=_floor,
                    help="SP-voltage: the loss sees max(v_pre, V) (default 0, the depolarisation); "
                         "'none' = the raw voltage, which keeps a gradient for silent neurons")
+    p.add_argument("--sp-rate-weight", type=float, dest="sp_rate_weight", metavar="W",
+                   help="SP: weight of the homeostatic firing-rate term in each layer's own loss "
+                        "(default 30; 0 = the plain SP loss; docs/sp_depth.md)")
+    p.add_argument("--sp-rate-layers", choices=("all", "feeding"), dest="sp_rate_layers",
+                   help="SP: layers with the rate term: all hidden layers, or only those feeding another "
+                        "hidden layer (default all)")
     p.add_argument("--output", choices=("classifier", "sp"),
                    help="output layer: local classifier or SP loss (default classifier)")
     p.add_argument("--out", metavar="DIR", help="output folder (default runs/METHOD-TIMESTAMP)")
@@ -75,7 +81,8 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
 
 NET_KEYS = ("neuron", "sizes")
 TRAIN_KEYS = ("method", "T", "batch_size", "epochs", "lr", "seed", "threads", "update_every", "loss", "output",
-              "sp_trace", "sp_v_floor", "val_fraction")
+              "sp_trace", "sp_v_floor", "val_fraction",
+              "sp_rate_weight", "sp_rate_layers")
 _RAW = object()  # --sp-v-floor none: distinct from "option not given" (None)
 
 

@@ -63,7 +63,8 @@ class LocalLearner(Learner):
         h = activity(vh, self.kind, vth, cfg.slope, cfg.sp_v_floor)
         t = activity(vt, self.kind, vth, cfg.slope, cfg.sp_v_floor)
         loss = sp_layer_loss(h, t, y, cfg.loss, cfg.tau, cfg.similarity)
-        if cfg.sp_rate_weight > 0 and rate is not None:
+        feeds_hidden = l < self.net.n_layers - 2
+        if cfg.sp_rate_weight > 0 and rate is not None and (cfg.sp_rate_layers == "all" or feeds_hidden):
             loss = loss + cfg.sp_rate_weight * rate_loss(torch.cat([vh, vt], dim=-2), rate,
                                                          cfg.sp_rate_target, cfg.sp_rate_mode)
         return loss

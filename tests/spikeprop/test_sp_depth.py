@@ -5,7 +5,7 @@ from spikeprop.config import TrainConfig
 from spikeprop.model import NetConfig
 from spikeprop.rules import make_learner
 from spikeprop.rules.losses import rate_loss
-from spikeprop.rules.toy import toy_dataset
+from toy_data import toy_dataset
 from spikeprop.trainer import Trainer, build
 
 torch.set_num_threads(1)
