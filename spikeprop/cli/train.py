@@ -16,7 +16,8 @@ examples:
   spikeprop train                                   # SP-surrogate on the embedded N-MNIST subset
   spikeprop train --method bptt --epochs 5 --out runs/bptt
   spikeprop train --method sp-voltage --sizes 2312,400,400,10 --T 50
-  spikeprop train --data ~/N-MNIST --epochs 30 --batch-size 128
+  spikeprop train --data ~/N-MNIST --epochs 30 --batch-size 128   # binned once, then cached
+  spikeprop train --dataset fashion-mnist --encoding latency --T 20   # 784-800-10
   spikeprop train --out runs/bptt --resume          # continue runs/bptt/last.pt
   spikeprop train --cv 5 --method sp-surrogate      # 5-fold CV over the 1,000 training recordings
   spikeprop train --val-fraction 0.2                # hold out 20 % of the training recordings
@@ -36,11 +37,11 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     from spikeprop.config import METHODS  # light module
 
-    p.add_argument("--data", metavar="DIR", help="N-MNIST folder (Train/ and Test/); default: embedded subset")
+    add_data_args(p)
     p.add_argument("--method", choices=METHODS, help="learning rule (default sp-surrogate)")
     p.add_argument("--neuron", choices=("lif", "cuba_lif", "two_compartment"), help="neuron model (default lif)")
     p.add_argument("--sizes", metavar="N,N,..", help="layer widths incl. input and output (default 2312,800,10)")
-    p.add_argument("--T", type=int, help="time bins per recording (default 30, over 300 ms)")
+    p.add_argument("--T", type=int, help="time bins per recording (default 30, over 300 ms) or steps per image")
     p.add_argument("--batch-size", type=int, dest="batch_size", help="samples per batch (default 32)")
     p.add_argument("--epochs", type=int, help="total epochs (default 15)")
     p.add_argument("--lr", type=float, help="Adam learning rate (default 5e-4)")
@@ -69,8 +70,19 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     return p
 
 
+def add_data_args(p: argparse.ArgumentParser) -> None:
+    """--data, --dataset, --encoding."""
+    from spikeprop.config import DATASETS, ENCODINGS  # light module
+
+    p.add_argument("--data", metavar="DIR", help="N-MNIST folder (Train/ and Test/; default: embedded subset) "
+                   "or Fashion-MNIST folder (the four IDX files; default /usr/share/datasets/fashion-mnist)")
+    p.add_argument("--dataset", choices=DATASETS, help="nmnist (default) or fashion-mnist (input width 784)")
+    p.add_argument("--encoding", choices=ENCODINGS,
+                   help="static images: rate (Bernoulli per step, default) or latency (one spike, brighter = earlier)")
+
+
 NET_KEYS = ("neuron", "sizes")
-TRAIN_KEYS = ("method", "T", "batch_size", "epochs", "lr", "seed", "threads", "update_every", "loss", "output",
+TRAIN_KEYS = ("method", "dataset", "encoding", "T", "batch_size", "epochs", "lr", "seed", "threads", "update_every", "loss", "output",
               "sp_trace", "sp_v_floor", "val_fraction")
 _RAW = object()  # --sp-v-floor none: distinct from "option not given" (None)
 
@@ -110,9 +122,8 @@ def run(args: argparse.Namespace) -> int:
     cfg, out = plan.cfg, plan.out
     if args.threads is None:
         set_threads(cfg.threads)  # from --config or the resumed checkpoint
-    train, val, test = runs.load_splits(cfg, args.data)
-    print(f"data: {len(train)} train / {len(val) if val else 0} validation / {len(test)} test recordings, "
-          f"T={cfg.T} bins over {cfg.window_ms:g} ms, {100 * train.density:.2f}% inputs active per step")
+    train, val, test = runs.load_splits(cfg, args.data, not args.quiet)
+    print(data_line(cfg, train, val, test))
     if args.cv:
         res = runs.cross_validate_run(plan, train, val, args.cv, not args.quiet)
         print(f"{cfg.method}: {args.cv}-fold CV test accuracy {100 * res['mean']:.1f} +- {100 * res['std']:.1f} % "
@@ -125,6 +136,15 @@ def run(args: argparse.Namespace) -> int:
     print_summary(cfg.method, trainer.fit(train, val, test), trainer)
     print(f"run folder: {out}  (next: spikeprop evaluate {out / 'best.pt'})")
     return 0
+
+
+def data_line(cfg, train, val, test) -> str:
+    """One line: how many samples of each split, and how they are turned into spikes."""
+    images = cfg.dataset != "nmnist"
+    counts = (f"data: {cfg.dataset}, {len(train)} train / {len(val) if val else 0} validation / {len(test)} test "
+              f"{'images' if images else 'recordings'}, ")
+    coding = f"{cfg.encoding} code over T={cfg.T} steps" if images else f"T={cfg.T} bins over {cfg.window_ms:g} ms"
+    return counts + f"{coding}, {100 * train.density:.2f}% inputs active per step"
 
 
 def print_summary(method: str, hist: list[dict], trainer) -> None:
