@@ -115,10 +115,11 @@ def test_subset_in_chunks_equals_the_frames_subset():
     frames[7] = False  # a sample without spikes
     labels = torch.arange(50) % 3
     data = SparseDataset.from_frames(frames, labels)
-    ids = torch.randperm(50, generator=g)[:31]
-    ref = SparseDataset.from_frames(frames[ids], labels[ids])
-    for chunk in (1, 4, 4096):  # chunk boundaries anywhere, and one chunk for all
-        sub = data.subset(ids, chunk=chunk)
-        assert torch.equal(sub.flat, ref.flat) and torch.equal(sub.offsets, ref.offsets)
-        assert torch.equal(sub.labels, ref.labels)
+    shuffled = torch.randperm(50, generator=g)[:31]
+    for ids in (shuffled, torch.sort(shuffled).values):  # gathered, and masked (increasing ids)
+        ref = SparseDataset.from_frames(frames[ids], labels[ids])
+        for chunk in (1, 4, 4096):  # chunk boundaries anywhere, and one chunk for all
+            sub = data.subset(ids, chunk=chunk)
+            assert torch.equal(sub.flat, ref.flat) and torch.equal(sub.offsets, ref.offsets)
+            assert torch.equal(sub.labels, ref.labels)
     assert len(data.subset(torch.zeros(0, dtype=torch.long))) == 0
