@@ -13,7 +13,8 @@ train and test, split off validation. Import and start-up time are not included.
     python benchmarks/full_nmnist.py --data DIR --T 30
     python benchmarks/full_nmnist.py --data DIR --T 100 --phases cold warm
 
-Appends to benchmarks/results/full_nmnist.json (one record per phase and T).
+Appends to the ``records`` of benchmarks/results/full_nmnist.json (one per phase and T, with the
+load average, since the machine may be shared).
 """
 from __future__ import annotations
 
@@ -96,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cache = args.cache_dir or tempfile.mkdtemp(prefix="spikeprop-cache-")
     env = dict(os.environ, SPIKEPROP_CACHE_DIR=cache, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    records = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    doc = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"records": []}
+    records = doc["records"] if isinstance(doc, dict) else doc
     for name in args.phases:
         cmd = [sys.executable, __file__, "--data", args.data, "--T", str(args.T), "--one", name,
                "--batches", str(args.batches), "--eval-samples", str(args.eval_samples), "--threads", str(args.threads)]
@@ -107,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         records.append(rec)
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         tmp = RESULTS.with_suffix(".tmp")
-        tmp.write_text(json.dumps(records, indent=2) + "\n")
+        tmp.write_text(json.dumps({**doc, "records": records} if isinstance(doc, dict) else records, indent=2) + "\n")
         tmp.replace(RESULTS)
     return 0
 

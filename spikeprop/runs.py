@@ -87,10 +87,9 @@ def cross_validate_run(plan: RunPlan, train, val, k: int, progress: bool = True)
     """K-fold cross-validation over the training recordings (train + val; the test split is
     not used); each fold selects on a validation split of its own training part. Results
     also go to ``plan.out/cv.json``."""
-    from spikeprop.rules.sparse import SparseDataset
     from spikeprop.trainer import cross_validate
 
-    data = train if val is None else SparseDataset.concat(train, val)
+    data = train if val is None else type(train).concat(train, val)  # SparseDataset or EncodedImages
     if not 2 <= k <= len(data):
         raise SpikePropError(f"--cv must be between 2 and the number of training recordings ({len(data)}), got {k}")
     return cross_validate(plan.net_cfg, plan.cfg, data, k, plan.out, progress)

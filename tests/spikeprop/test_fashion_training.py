@@ -110,3 +110,11 @@ def test_fresh_rate_noise_per_epoch_and_exact_resume(fashion_dir, tmp_path):
     assert resumed_data.seen == [1]
     for (k, w1), w2 in zip(straight.net.state_dict().items(), resumed.net.state_dict().values()):
         assert torch.equal(w1, w2), k
+
+
+def test_cross_validation_on_images(fashion_dir, tmp_path, capsys):
+    assert main(["train", "--dataset", "fashion-mnist", "--encoding", "rate", "--data", str(fashion_dir),
+                 "--sizes", "784,16,10", "--T", "4", "--epochs", "1", "--batch-size", "30", "--quiet",
+                 "--threads", "1", "--out", str(tmp_path / "cv"), "--cv", "2"]) == 0
+    res = json.loads((tmp_path / "cv" / "cv.json").read_text())
+    assert res["k"] == 2 and len(res["fold_acc"]) == 2
