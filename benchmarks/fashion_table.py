@@ -149,7 +149,7 @@ def write(name: str, args: argparse.Namespace, rows: list[dict], failed: list[st
              f"All 60,000 training images ({100 * args.val_fraction:g} % held out for validation), 10,000 test "
              f"images; {args.encoding} code, T={args.T}, batch {args.batch_size}, seed {args.seed}, "
              f"{args.threads} threads. Test accuracy at the validation-selected epoch (best.pt) and at the final "
-             f"epoch.\n", "| net | method | epochs | test (best.pt) | test (final) | val | train time | paper |",
+             f"epoch.\n", "| net | method | epochs | test (best.pt) | test (final) | val | time (training + scoring) | paper |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ref = paper.get(r["method"])
