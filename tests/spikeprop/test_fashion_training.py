@@ -66,6 +66,10 @@ def test_train_evaluate_deploy_fashion(fashion_dir, tmp_path, capsys):
                  "--precision", "float", "--n-samples", "8", "--json", "--no-progress"]) == 0
     dep = json.loads(capsys.readouterr().out)
     assert dep["n_samples"] == 8 and dep["prediction_agreement"] == 1.0
+    assert main(["deploy", str(out / "best.pt"), "--learn", "--backend", "fallback",
+                 "--learn-out", str(tmp_path / "learn")]) == 1  # the on-chip experiment streams N-MNIST
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "784 inputs (fashion-mnist)" in err
 
 
 class _SpyImages(EncodedImages):
