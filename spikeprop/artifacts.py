@@ -25,6 +25,7 @@ class Loaded:
     T: int | None = None  # time bins the model was trained with
     window_ms: float | None = None
     kind: str = "checkpoint"
+    train: dict[str, Any] | None = None  # a checkpoint's TrainConfig (data set, encoding, seed)
 
 
 def load_checkpoint_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
@@ -72,7 +73,7 @@ def load_any(path: str | Path, nir_convention: str = "auto") -> Loaded:
         net = from_torch(model)
         net.meta.update(source=str(path), epoch=info.get("epoch"))
         train = info.get("train") or {}
-        return Loaded(net, model, train.get("T"), train.get("window_ms"), kind="checkpoint")
+        return Loaded(net, model, train.get("T"), train.get("window_ms"), kind="checkpoint", train=dict(train))
     except ExportError as exc:
         raise SpikePropError(str(exc)) from None
 

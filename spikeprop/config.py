@@ -17,13 +17,18 @@ if TYPE_CHECKING:
 
 METHODS = ("sp-voltage", "sp-surrogate", "sp-two-compartment", "bptt", "bp-heaviside", "shallow")
 SP_METHODS = ("sp-voltage", "sp-surrogate")
+DATASETS = ("nmnist", "fashion-mnist")
+ENCODINGS = ("rate", "latency")  # spike codes of static images (spikeprop.data.encoding)
+INPUT_WIDTHS = {"nmnist": 2312, "fashion-mnist": 784}  # default first layer width per data set
 
 
 @dataclass
 class TrainConfig:
     method: str = "sp-surrogate"  # one of METHODS
-    T: int = 30  # time bins per recording
-    window_ms: float = 300.0  # recording length binned into T bins (N-MNIST saccades ~300 ms)
+    dataset: str = "nmnist"  # one of DATASETS
+    T: int = 30  # time bins per recording (N-MNIST) or time steps per image (Fashion-MNIST)
+    window_ms: float = 300.0  # N-MNIST: recording length binned into T bins (saccades ~300 ms)
+    encoding: str = "rate"  # static images: "rate" (Bernoulli per step, fresh noise per epoch) or "latency"
     batch_size: int = 32
     epochs: int = 15
     lr: float = 5e-4  # Adam learning rate (all methods except the two-compartment rule)
@@ -82,6 +87,8 @@ class TrainConfig:
             (self.loss in ("contrastive", "l2"), f"loss must be 'contrastive' or 'l2', got {self.loss!r}"),
             (self.similarity in ("cosine", "dot"), f"similarity must be 'cosine' or 'dot', got {self.similarity!r}"),
             (self.output in ("classifier", "sp"), f"output must be 'classifier' or 'sp', got {self.output!r}"),
+            (self.dataset in DATASETS, f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}"),
+            (self.encoding in ENCODINGS, f"unknown encoding {self.encoding!r}; choose one of {', '.join(ENCODINGS)}"),
             (self.T >= 1, f"T must be >= 1, got {self.T}"),
             (self.batch_size >= 1, f"batch size must be >= 1, got {self.batch_size}"),
             (self.epochs >= 0, f"epochs must be >= 0, got {self.epochs}"),

@@ -1,7 +1,8 @@
-"""Deploy a trained network: load it, bring it to the requested precision, run the N-MNIST test
-split on Lava or the bit-exact fallback (through ``export.backend``, in chunks), time it, and
-compare it with the torch model it came from, with NeuroBench's metrics of the run
-(``spikeprop.neurobench_report``). ``spikeprop deploy`` prints the ``DeployResult``.
+"""Deploy a trained network: load it, bring it to the requested precision, run the test split of
+the data set it was trained on (N-MNIST; Fashion-MNIST encoded as in training) on Lava or the
+bit-exact fallback (through ``export.backend``, in chunks), time it, and compare it with the torch
+model it came from, with NeuroBench's metrics of the run (``spikeprop.neurobench_report``).
+``spikeprop deploy`` prints the ``DeployResult``.
 
 The prediction (``readout``, see export/readout.py) is the class with the most output spikes,
 ties broken by the summed output voltage (``spikes+voltage``) or by class order (``spikes``).
@@ -44,6 +45,24 @@ def load_test_split(T: int, window_ms: float, data_dir: str | None, n: int) -> t
     if n <= 0 or len(labels) == 0:
         raise SpikePropError("no test samples to deploy (--n-samples must be positive)")
     return frames.transpose(1, 0, 2) != 0, labels
+
+
+def load_image_test_split(train: dict[str, Any], T: int, data_dir: str | None,
+                          n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(T, n, 784) bool spikes and (n,) labels of a static-image test split, encoded as the
+    checkpoint's run encoded it (``train``: its TrainConfig dict; epoch 0 noise, like evaluation)."""
+    import torch
+
+    from spikeprop.data.static_images import load_image_dataset
+
+    if n <= 0:
+        raise SpikePropError("no test samples to deploy (--n-samples must be positive)")
+    data = load_image_dataset("test", T, train.get("encoding", "rate"), data_dir, int(train.get("seed", 0)),
+                              dataset=train["dataset"], limit=n)
+    spikes, labels = data.batch(torch.arange(len(data)))
+    x = np.zeros(spikes.shape, dtype=bool)
+    x[spikes.t.numpy(), spikes.b.numpy(), spikes.c.numpy()] = True
+    return x, labels.numpy()
 
 
 def prepare(network: Network, precision: str) -> tuple[Network, Any]:
@@ -143,9 +162,13 @@ def deploy(source: str | Path | Loaded, *, backend: str = "auto", precision: str
     net, report = prepare(loaded.network, precision)
     backend = resolve_backend(backend, quiet)
     T = T or loaded.T or 30
-    x, labels = load_test_split(T, window_ms or loaded.window_ms or 300.0, data, n_samples)
+    dataset = (loaded.train or {}).get("dataset", "nmnist")
+    if dataset != "nmnist":
+        x, labels = load_image_test_split(loaded.train, T, data, n_samples)
+    else:
+        x, labels = load_test_split(T, window_ms or loaded.window_ms or 300.0, data, n_samples)
     if x.shape[-1] != net.n_inputs:
-        raise SpikePropError(f"the network reads {net.n_inputs} inputs but N-MNIST frames have {x.shape[-1]}")
+        raise SpikePropError(f"the network reads {net.n_inputs} inputs but {dataset} samples have {x.shape[-1]}")
     B = x.shape[1]
     with_v = readout == "spikes+voltage"
     run = run_chunks(net, x, backend, chunk or (10 if backend == "lava" else 25), with_v, progress)

@@ -36,7 +36,7 @@ def evaluate_checkpoint(path: str | Path, split: str = "test", data_dir: str | N
 
     ckpt = load_checkpoint(path)
     net, signal, net_cfg, cfg = restore_model(ckpt, path)
-    data = datasets.load_dataset(split, cfg.T, cfg.window_ms, data_dir)
+    data = datasets.load_data(split, cfg, data_dir)  # the data set and encoding the run trained on
     net.eval()
     out = collect_outputs(net, signal, cfg, data, batch_size)
     mode = primary_mode(cfg)

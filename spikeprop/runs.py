@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spikeprop.config import TrainConfig, read_config_file
+from spikeprop.config import INPUT_WIDTHS, TrainConfig, read_config_file
 from spikeprop.errors import ConfigError, SpikePropError
 from spikeprop.model import NetConfig
 
@@ -31,6 +31,8 @@ def resolve_configs(net: dict[str, Any], train: dict[str, Any],
     net_d, train_d = read_config_file(config_file) if config_file else ({}, {})
     net_d.update(net)
     train_d.update(train)
+    if "sizes" not in net_d and train_d.get("dataset") in INPUT_WIDTHS:  # e.g. 784-800-10 for images
+        net_d["sizes"] = [INPUT_WIDTHS[train_d["dataset"]], *NetConfig().sizes[1:]]
     try:
         return NetConfig.from_dict(net_d), TrainConfig.from_dict(train_d)
     except (ValueError, TypeError) as exc:  # a value of the wrong type, e.g. "T": "ten"
@@ -58,14 +60,15 @@ def plan_run(net_cfg: NetConfig, cfg: TrainConfig, out: str | Path | None = None
     return RunPlan(net_cfg, TrainConfig.from_dict(d), Path(out) if out else ckpt_path.parent, ckpt_path)
 
 
-def load_splits(cfg: TrainConfig, data_dir: str | None = None):
-    """The ``(train, val, test)`` data sets of a run: ``val`` is ``cfg.val_fraction`` of the
-    training recordings (stratified, seeded; None at 0), ``test`` is only reported on."""
+def load_splits(cfg: TrainConfig, data_dir: str | None = None, progress: bool = False):
+    """The ``(train, val, test)`` data sets of a run (``cfg.dataset``; see
+    ``datasets.load_data``): ``val`` is ``cfg.val_fraction`` of the training samples
+    (stratified, seeded; None at 0), ``test`` is only reported on."""
     from spikeprop import datasets
     from spikeprop.splits import split_dataset
 
-    train = datasets.load_dataset("train", cfg.T, cfg.window_ms, data_dir)
-    test = datasets.load_dataset("test", cfg.T, cfg.window_ms, data_dir)
+    train = datasets.load_data("train", cfg, data_dir, progress)
+    test = datasets.load_data("test", cfg, data_dir, progress)
     train, val = split_dataset(train, cfg.val_fraction, cfg.seed)
     return train, val, test
 
@@ -84,10 +87,9 @@ def cross_validate_run(plan: RunPlan, train, val, k: int, progress: bool = True)
     """K-fold cross-validation over the training recordings (train + val; the test split is
     not used); each fold selects on a validation split of its own training part. Results
     also go to ``plan.out/cv.json``."""
-    from spikeprop.rules.sparse import SparseDataset
     from spikeprop.trainer import cross_validate
 
-    data = train if val is None else SparseDataset.concat(train, val)
+    data = train if val is None else type(train).concat(train, val)  # SparseDataset or EncodedImages
     if not 2 <= k <= len(data):
         raise SpikePropError(f"--cv must be between 2 and the number of training recordings ({len(data)}), got {k}")
     return cross_validate(plan.net_cfg, plan.cfg, data, k, plan.out, progress)

@@ -1,7 +1,8 @@
 """``Trainer``: epochs, evaluation, metrics log, checkpoints and resume for any rule.
 
 Determinism: the weights come from ``torch.manual_seed(seed)``, the batch order of
-epoch e from its own generator seeded with (seed, e), and nothing else is random, so
+epoch e from its own generator seeded with (seed, e), rate-coded images' spikes from
+(seed, e, sample), and nothing else is random, so
 a run resumed from ``last.pt`` repeats exactly what an uninterrupted run would do.
 """
 from __future__ import annotations
@@ -116,6 +117,8 @@ class Trainer:
         cfg, e = self.cfg, self.epoch
         start = time.perf_counter()
         order = epoch_order(len(train), cfg.seed, e)
+        if hasattr(train, "set_epoch"):  # encoded images: fresh rate-code noise, a function of (seed, e, sample)
+            train.set_epoch(e)
         L = self.net.n_layers
         loss_sum = [0.0] * L
         counts = [torch.zeros(n) for n in self.net_cfg.sizes[1:]]

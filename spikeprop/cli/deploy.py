@@ -40,7 +40,8 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("--n-samples", type=int, default=100, dest="n_samples", help="test samples (default: 100)")
     p.add_argument("--T", type=int, help="time bins per sample (default: the checkpoint's, else 30)")
     p.add_argument("--window-ms", type=float, dest="window_ms", help="recording length binned into T (default 300)")
-    p.add_argument("--data", metavar="DIR", help="N-MNIST folder; default: embedded subset")
+    p.add_argument("--data", metavar="DIR", help="data folder of the model's data set (N-MNIST default: embedded subset; "
+                   "Fashion-MNIST default: /usr/share/datasets/fashion-mnist)")
     p.add_argument("--chunk", type=int, default=None, help="samples per Lava run / progress step")
     p.add_argument("--no-progress", action="store_true", dest="no_progress")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")

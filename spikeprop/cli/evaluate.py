@@ -18,7 +18,8 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p = subparsers.add_parser("evaluate", help=summary, description=summary[0].upper() + summary[1:] + ".",
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .pt file written by spikeprop train")
-    p.add_argument("--data", metavar="DIR", help="N-MNIST folder; default: embedded subset")
+    p.add_argument("--data", metavar="DIR", help="data folder of the checkpoint's data set (N-MNIST default: embedded subset; "
+                   "Fashion-MNIST default: /usr/share/datasets/fashion-mnist)")
     p.add_argument("--split", choices=("test", "train"), default="test")
     p.add_argument("--batch-size", type=int, default=128, dest="batch_size")
     p.add_argument("--threads", type=int)

@@ -16,7 +16,8 @@ examples:
   spikeprop train                                   # SP-surrogate on the embedded N-MNIST subset
   spikeprop train --method bptt --epochs 5 --out runs/bptt
   spikeprop train --method sp-voltage --sizes 2312,400,400,10 --T 50
-  spikeprop train --data ~/N-MNIST --epochs 30 --batch-size 128
+  spikeprop train --data ~/N-MNIST --epochs 30 --batch-size 128   # binned once, then cached
+  spikeprop train --dataset fashion-mnist --encoding latency --T 20   # 784-800-10
   spikeprop train --out runs/bptt --resume          # continue runs/bptt/last.pt
   spikeprop train --cv 5 --method sp-surrogate      # 5-fold CV over the 1,000 training recordings
   spikeprop train --val-fraction 0.2                # hold out 20 % of the training recordings
@@ -37,30 +38,17 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     from spikeprop.config import METHODS  # light module
 
-    p.add_argument("--data", metavar="DIR", help="N-MNIST folder (Train/ and Test/); default: embedded subset")
+    add_data_args(p)
     p.add_argument("--method", choices=METHODS, help="learning rule (default sp-surrogate)")
     p.add_argument("--neuron", choices=("lif", "cuba_lif", "two_compartment"), help="neuron model (default lif)")
     p.add_argument("--sizes", metavar="N,N,..", help="layer widths incl. input and output (default 2312,800,10)")
-    p.add_argument("--T", type=int, help="time bins per recording (default 30, over 300 ms)")
+    p.add_argument("--T", type=int, help="time bins per recording (default 30, over 300 ms) or steps per image")
     p.add_argument("--batch-size", type=int, dest="batch_size", help="samples per batch (default 32)")
     p.add_argument("--epochs", type=int, help="total epochs (default 15)")
     p.add_argument("--lr", type=float, help="Adam learning rate (default 5e-4)")
     p.add_argument("--seed", type=int, help="seed for weights, target signal and batch order (default 0)")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    p.add_argument("--update-every", type=int, dest="update_every", metavar="K",
-                   help="SP: local loss + update every K time steps (default 10)")
-    p.add_argument("--loss", choices=("contrastive", "l2"), help="SP layer loss (default contrastive)")
-    p.add_argument("--sp-trace", type=float, dest="sp_trace", metavar="DECAY",
-                   help="SP: gradient through an eligibility trace of the input (e.g. 0.9; default 0)")
-    p.add_argument("--sp-v-floor", dest="sp_v_floor", metavar="V|none", type=_floor,
-                   help="SP-voltage: the loss sees max(v_pre, V) (default 0, the depolarisation); "
-                        "'none' = the raw voltage, which keeps a gradient for silent neurons")
-    p.add_argument("--sp-rate-weight", type=float, dest="sp_rate_weight", metavar="W",
-                   help="SP: weight of the homeostatic firing-rate term in each layer's own loss "
-                        "(default 30; 0 = the plain SP loss; docs/sp_depth.md)")
-    p.add_argument("--sp-rate-layers", choices=("all", "feeding"), dest="sp_rate_layers",
-                   help="SP: layers with the rate term: all hidden layers, or only those feeding another "
-                        "hidden layer (default all)")
+    add_sp_args(p)
     p.add_argument("--output", choices=("classifier", "sp"),
                    help="output layer: local classifier or SP loss (default classifier)")
     p.add_argument("--out", metavar="DIR", help="output folder (default runs/METHOD-TIMESTAMP)")
@@ -79,10 +67,38 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     return p
 
 
+def add_sp_args(p: argparse.ArgumentParser) -> None:
+    """Options of the Signal Propagation layer loss (ignored by the baselines)."""
+    p.add_argument("--update-every", type=int, dest="update_every", metavar="K",
+                   help="SP: local loss + update every K time steps (default 10)")
+    p.add_argument("--loss", choices=("contrastive", "l2"), help="SP layer loss (default contrastive)")
+    p.add_argument("--sp-trace", type=float, dest="sp_trace", metavar="DECAY",
+                   help="SP: gradient through an eligibility trace of the input (e.g. 0.9; default 0)")
+    p.add_argument("--sp-v-floor", dest="sp_v_floor", metavar="V|none", type=_floor,
+                   help="SP-voltage: the loss sees max(v_pre, V) (default 0, the depolarisation); "
+                        "'none' = the raw voltage, which keeps a gradient for silent neurons")
+    p.add_argument("--sp-rate-weight", type=float, dest="sp_rate_weight", metavar="W",
+                   help="SP: weight of the homeostatic firing-rate term in each layer's own loss "
+                        "(default 30; 0 = the plain SP loss; docs/sp_depth.md)")
+    p.add_argument("--sp-rate-layers", choices=("all", "feeding"), dest="sp_rate_layers",
+                   help="SP: layers with the rate term: all hidden layers, or only those feeding another "
+                        "hidden layer (default all)")
+
+
+def add_data_args(p: argparse.ArgumentParser) -> None:
+    """--data, --dataset, --encoding."""
+    from spikeprop.config import DATASETS, ENCODINGS  # light module
+
+    p.add_argument("--data", metavar="DIR", help="N-MNIST folder (Train/ and Test/; default: embedded subset) "
+                   "or Fashion-MNIST folder (the four IDX files; default /usr/share/datasets/fashion-mnist)")
+    p.add_argument("--dataset", choices=DATASETS, help="nmnist (default) or fashion-mnist (input width 784)")
+    p.add_argument("--encoding", choices=ENCODINGS,
+                   help="static images: rate (Bernoulli per step, default) or latency (one spike, brighter = earlier)")
+
+
 NET_KEYS = ("neuron", "sizes")
-TRAIN_KEYS = ("method", "T", "batch_size", "epochs", "lr", "seed", "threads", "update_every", "loss", "output",
-              "sp_trace", "sp_v_floor", "val_fraction",
-              "sp_rate_weight", "sp_rate_layers")
+TRAIN_KEYS = ("method", "dataset", "encoding", "T", "batch_size", "epochs", "lr", "seed", "threads", "update_every",
+              "loss", "output", "sp_trace", "sp_v_floor", "val_fraction", "sp_rate_weight", "sp_rate_layers")
 _RAW = object()  # --sp-v-floor none: distinct from "option not given" (None)
 
 
@@ -127,9 +143,8 @@ def run(args: argparse.Namespace) -> int:
     cfg, out = plan.cfg, plan.out
     if args.threads is None:
         set_threads(cfg.threads)  # from --config or the resumed checkpoint
-    train, val, test = runs.load_splits(cfg, args.data)
-    print(f"data: {len(train)} train / {len(val) if val else 0} validation / {len(test)} test recordings, "
-          f"T={cfg.T} bins over {cfg.window_ms:g} ms, {100 * train.density:.2f}% inputs active per step")
+    train, val, test = runs.load_splits(cfg, args.data, not args.quiet)
+    print(data_line(cfg, train, val, test))
     if args.cv:
         res = runs.cross_validate_run(plan, train, val, args.cv, not args.quiet)
         print(f"{cfg.method}: {args.cv}-fold CV test accuracy {100 * res['mean']:.1f} +- {100 * res['std']:.1f} % "
@@ -142,6 +157,15 @@ def run(args: argparse.Namespace) -> int:
     print_summary(cfg.method, trainer.fit(train, val, test), trainer)
     print(f"run folder: {out}  (next: spikeprop evaluate {out / 'best.pt'})")
     return 0
+
+
+def data_line(cfg, train, val, test) -> str:
+    """One line: how many samples of each split, and how they are turned into spikes."""
+    images = cfg.dataset != "nmnist"
+    counts = (f"data: {cfg.dataset}, {len(train)} train / {len(val) if val else 0} validation / {len(test)} test "
+              f"{'images' if images else 'recordings'}, ")
+    coding = f"{cfg.encoding} code over T={cfg.T} steps" if images else f"T={cfg.T} bins over {cfg.window_ms:g} ms"
+    return counts + f"{coding}, {100 * train.density:.2f}% inputs active per step"
 
 
 def print_summary(method: str, hist: list[dict], trainer) -> None:

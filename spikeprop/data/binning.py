@@ -118,6 +118,20 @@ def batch_to_sparse(
                                    check_invariants=False)  # sorted and unique by construction
 
 
+def batch_to_flat(
+    events_list: Sequence[np.ndarray], T: int, window_us: Window = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The binary frames of a batch in ``SparseDataset``'s compact form: ``flat`` (int32), each
+    sample's active ``step * 2312 + input`` in increasing order, samples one after another,
+    and ``counts`` (int64), how many each sample has. One sort, sample-major: the form a
+    whole data set is cached in, without the COO tensor's (step, sample, input) order."""
+    step, sample, idx = _bins(events_list, T, window_us)
+    per_sample = T * N_INPUTS
+    key = np.unique((sample * T + step) * N_INPUTS + idx)
+    counts = np.bincount(key // per_sample, minlength=len(events_list)).astype(np.int64)
+    return (key % per_sample).astype(np.int32), counts
+
+
 def sparse_matmul(frames: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """``frames @ weight.T`` for sparse ``(T, B, N)`` frames and ``(H, N)`` weights -> ``(T, B, H)``.
 

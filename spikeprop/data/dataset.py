@@ -8,6 +8,7 @@ Accepted layouts of ``root``:
 """
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -32,6 +33,18 @@ def _digit_of(parts: Sequence[str], where: str) -> int:
     if not re.fullmatch(r"[0-9]", digit):
         raise NMNISTFormatError(f"{where}: missing label (expected a parent folder named 0-9)")
     return int(digit)
+
+
+def _bin_files(folder: Path) -> list[tuple[str, str]]:
+    """``(subfolder, name)`` of every ``folder/*/*.bin``, sorted by path. ``os.scandir``
+    instead of ``Path.glob``: the full 60,000-file training set indexes several times faster."""
+    out = []
+    with os.scandir(folder) as subs:
+        dirs = sorted(e.name for e in subs if e.is_dir())
+    for d in dirs:
+        with os.scandir(folder / d) as entries:
+            out += [(d, n) for n in sorted(e.name for e in entries if e.name.endswith(".bin"))]
+    return out
 
 
 class NMNIST:
@@ -63,10 +76,10 @@ class NMNIST:
             raise NMNISTFormatError(f"{root}: empty folder (no N-MNIST recordings)")
         folder, archive = root / _SPLIT_DIRS[split], root / f"{_SPLIT_DIRS[split]}.zip"
         if folder.is_dir():
-            files = sorted(folder.glob("*/*.bin"))
+            files = _bin_files(folder)
             if not files:
                 raise NMNISTFormatError(f"{folder}: empty folder (no <digit>/*.bin files)")
-            return [str(f) for f in files], [_digit_of(f.parts, str(f)) for f in files]
+            return [str(folder / d / f) for d, f in files], [_digit_of((d, f), str(folder / d / f)) for d, f in files]
         if archive.is_file():
             self._archive = archive
             members = sorted(n for n in self._zipfile().namelist() if n.endswith(".bin"))
@@ -113,6 +126,12 @@ class NMNIST:
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    def source_files(self) -> list[str]:
+        """The files the recordings come from (one archive, or one file each); [] if embedded."""
+        if self._archive is not None:
+            return [str(self._archive)]
+        return [] if self._events is not None else list(self.names)
 
     def __getitem__(self, i: int) -> tuple[np.ndarray, int]:
         i = range(len(self))[i]  # IndexError past the end (also past ``limit``)

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from export.learning import LearningSpec, weight_change_stats
+from spikeprop.errors import SpikePropError
 from spikeprop.onchip.data import load_spike_frames
 
 
@@ -102,6 +103,10 @@ def run_learning(model_path: str | None, setup: LearnSetup, backend: str = "fall
     t0 = time.perf_counter()
     spec = setup.spec
     lnet, T, source, loaded = _network(model_path, setup)
+    dataset = ((loaded.train or {}).get("dataset", "nmnist") if loaded is not None else "nmnist")
+    if dataset != "nmnist" or lnet.n_in != 2312:  # the experiment streams the embedded N-MNIST subset
+        raise SpikePropError(f"on-chip learning (--learn) streams N-MNIST (2312 inputs); {source} reads "
+                             f"{lnet.n_in} inputs ({dataset}); deploy it without --learn")
     dev = learner(lnet, spec, backend, precision)
     xtr, ytr = load_spike_frames("train", T)
     xte, yte = load_spike_frames("test", T)

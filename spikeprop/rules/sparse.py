@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -214,12 +215,27 @@ class SparseDataset:
     def __len__(self) -> int:
         return int(self.labels.numel())
 
-    def subset(self, ids: torch.Tensor) -> "SparseDataset":
-        ids = torch.as_tensor(ids).long()
-        parts = [self.flat[self.offsets[i]:self.offsets[i + 1]] for i in ids.tolist()]
-        counts = torch.tensor([p.numel() for p in parts], dtype=torch.long)
+    def subset(self, ids: torch.Tensor, chunk: int = 4096) -> "SparseDataset":
+        """Samples ``ids`` (in that order) as a new data set, vectorised instead of a Python
+        slice per sample. Increasing ids (what ``splits`` gives) select with one boolean mask
+        over the spikes (the 54,000-recording training split of the full N-MNIST: ~2 s on the
+        loaded machine, against 30 s for the gather); others are gathered ``chunk`` samples at
+        a time, so index temporaries stay bounded by the chunk, not the data set."""
+        ids = torch.as_tensor(ids).long().reshape(-1)
+        counts = self.offsets[ids + 1] - self.offsets[ids]
         offsets = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(counts, 0)])
-        flat = torch.cat(parts) if parts else torch.zeros(0, dtype=torch.int32)
+        if ids.numel() > 1 and bool((ids[1:] > ids[:-1]).all()):  # increasing (a split): one masked copy
+            keep = np.zeros(len(self), dtype=bool)
+            keep[ids.numpy()] = True
+            mask = np.repeat(keep, np.diff(self.offsets.numpy()))
+            return SparseDataset(torch.from_numpy(self.flat.numpy()[mask]), offsets, self.labels[ids],
+                                 self.T, self.n_inputs)
+        flat = torch.empty(int(offsets[-1]), dtype=torch.int32)
+        for i in range(0, ids.numel(), chunk):
+            part, n = ids[i:i + chunk], counts[i:i + chunk]
+            lo, hi = int(offsets[i]), int(offsets[min(i + chunk, ids.numel())])
+            pos = torch.arange(lo, hi) + torch.repeat_interleave(self.offsets[part] - offsets[i:i + part.numel()], n)
+            flat[lo:hi] = self.flat[pos]
         return SparseDataset(flat, offsets, self.labels[ids], self.T, self.n_inputs)
 
     @staticmethod

@@ -23,7 +23,7 @@ def test_help(argv, capsys):
 
 @pytest.fixture
 def toy_data(monkeypatch):
-    def fake_load(split, T, window_ms, data_dir=None):
+    def fake_load(split, T, window_ms, data_dir=None, **_):
         return toy_dataset(32 if split == "train" else 12, T=T, seed=0 if split == "train" else 1)
     monkeypatch.setattr(datasets_mod, "load_dataset", fake_load)
 

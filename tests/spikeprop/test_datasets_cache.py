@@ -31,3 +31,4 @@ def test_cache_off(tmp_path, monkeypatch):
     assert datasets.cache_dir() is None
     datasets.load_dataset("test", 5, 300.0, limit=4)
     assert not list(tmp_path.iterdir())
+

@@ -107,3 +107,19 @@ def test_input_major_training_step_equals_plain_layout(monkeypatch):
     assert not torch.equal(fast[0], torch.zeros_like(fast[0]))
     for a, b in zip(fast, plain):
         assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_subset_in_chunks_equals_the_frames_subset():
+    g = torch.Generator().manual_seed(0)
+    frames = torch.rand(50, 4, 9, generator=g) < 0.3
+    frames[7] = False  # a sample without spikes
+    labels = torch.arange(50) % 3
+    data = SparseDataset.from_frames(frames, labels)
+    shuffled = torch.randperm(50, generator=g)[:31]
+    for ids in (shuffled, torch.sort(shuffled).values):  # gathered, and masked (increasing ids)
+        ref = SparseDataset.from_frames(frames[ids], labels[ids])
+        for chunk in (1, 4, 4096):  # chunk boundaries anywhere, and one chunk for all
+            sub = data.subset(ids, chunk=chunk)
+            assert torch.equal(sub.flat, ref.flat) and torch.equal(sub.offsets, ref.offsets)
+            assert torch.equal(sub.labels, ref.labels)
+    assert len(data.subset(torch.zeros(0, dtype=torch.long))) == 0
