@@ -80,20 +80,19 @@ def run_chunks(net: Network, x: np.ndarray, backend: str, chunk: int, with_v: bo
     v_sum = np.zeros((B, net.n_outputs)) if with_v else None
     outputs = np.zeros((T, B, net.n_outputs), dtype=bool)
     timing = {"run_s": 0.0, "compile_s": 0.0, "total_s": 0.0}
-    bar = tqdm(total=B, desc=f"{backend} {net.precision}", unit="sample", disable=not progress)
     t0 = time.perf_counter()
-    for i in range(0, B, chunk):
-        xb = x[:, i:i + chunk]
-        res = run(net, xb, backend=backend, quiet=True, layer_spikes=True, record=[-1] if with_v else False)
-        timing["compile_s"] += res.timing.get("compile_s", 0.0) + res.timing.get("runtime_start_s", 0.0)
-        timing["run_s"] += res.timing.get("run_s", 0.0)
-        for l, layer in enumerate(res.layers):
-            counts[l][i:i + chunk] = layer["s"].sum(axis=0)
-        outputs[:, i:i + chunk] = res.spikes
-        if with_v:
-            v_sum[i:i + chunk] = res.layers[-1]["v"].sum(axis=0)
-        bar.update(xb.shape[1])
-    bar.close()
+    with tqdm(total=B, desc=f"{backend} {net.precision}", unit="sample", disable=not progress) as bar:
+        for i in range(0, B, chunk):  # the bar closes (newline) before an interrupt is reported
+            xb = x[:, i:i + chunk]
+            res = run(net, xb, backend=backend, quiet=True, layer_spikes=True, record=[-1] if with_v else False)
+            timing["compile_s"] += res.timing.get("compile_s", 0.0) + res.timing.get("runtime_start_s", 0.0)
+            timing["run_s"] += res.timing.get("run_s", 0.0)
+            for l, layer in enumerate(res.layers):
+                counts[l][i:i + chunk] = layer["s"].sum(axis=0)
+            outputs[:, i:i + chunk] = res.spikes
+            if with_v:
+                v_sum[i:i + chunk] = res.layers[-1]["v"].sum(axis=0)
+            bar.update(xb.shape[1])
     timing["total_s"] = time.perf_counter() - t0
     return counts, outputs, v_sum, timing
 

@@ -77,18 +77,18 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
-    from export.errors import ExportError
-    from spikeprop.errors import SpikePropError
+    from spikeprop.cli import failure
 
+    previous = failure.install_signal_handlers()
     try:
         set_threads(getattr(args, "threads", None))
-        return int(args._run(args) or 0)
-    except (SpikePropError, ExportError) as exc:
-        print(f"spikeprop {args.command}: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"spikeprop {args.command}: interrupted", file=sys.stderr)
-        return 130
+        code = int(args._run(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows up here, not at exit
+        return code
+    except (Exception, KeyboardInterrupt) as exc:  # one line per error, see spikeprop.cli.failure
+        return failure.handle(args.command, exc)
+    finally:
+        failure.restore_signal_handlers(previous)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,121 @@
+"""Lava runtimes that always end: on success, on any exception, on Ctrl-C and on SIGTERM.
+
+Why this exists (measured with lava-nc 0.10.0): a terminal's Ctrl-C goes to the whole process
+group, so every Lava worker (forked ``multiprocessing`` processes) died with its own
+``KeyboardInterrupt`` traceback, and the main process then waited forever in ``stop()`` for
+answers from workers that were gone. SIGTERM without clean-up left a worker and
+``multiprocessing.resource_tracker`` re-parented to PID 1.
+
+So, while a runtime is alive:
+- processes forked by Lava ignore SIGINT and SIGTERM (an ``os.register_at_fork`` hook, active
+  only inside ``guarded``): only the main process reacts to a signal, and it stops them;
+- ``stop()`` runs with a deadline; if it does not return in time (workers in an unknown state
+  after an interrupt), every process forked during the run is killed and reaped, so nothing
+  is left behind and the main process can exit at once.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+STOP_DEADLINE_S = 5.0
+
+_active = 0  # number of open ``guarded`` blocks in this process
+
+
+def _quiet_child() -> None:
+    """After a fork inside ``guarded``: the child leaves signals to the parent."""
+    if _active:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        except (ValueError, OSError):  # not the main thread of the child
+            pass
+
+
+os.register_at_fork(after_in_child=_quiet_child)
+
+
+def child_pids(parent: int | None = None) -> set[int]:
+    """Live child processes of ``parent`` (default: this process), from /proc."""
+    parent = os.getpid() if parent is None else parent
+    found = set()
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+        except (OSError, ValueError):
+            continue
+        if fields[0] != "Z" and int(fields[1]) == parent:
+            found.add(int(d.name))
+    return found
+
+
+def _is_resource_tracker(pid: int) -> bool:
+    try:
+        return b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def kill_and_reap(pids: set[int]) -> None:
+    """SIGKILL ``pids`` (children of this process) and collect their exit status."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    for pid in pids:
+        try:
+            os.waitpid(pid, 0)
+        except (ChildProcessError, OSError):
+            pass
+    import multiprocessing
+
+    multiprocessing.active_children()  # lets multiprocessing forget the dead ones
+
+
+def _stop_within(stop: Callable[[], None], deadline_s: float) -> tuple[bool, BaseException | None]:
+    """Run ``stop`` in a helper thread; (finished in time, the exception it raised)."""
+    outcome: list[BaseException | None] = []
+
+    def target() -> None:
+        try:
+            stop()
+            outcome.append(None)
+        except BaseException as exc:  # reported to the caller
+            outcome.append(exc)
+
+    t = threading.Thread(target=target, name="lava-stop", daemon=True)
+    t.start()
+    t.join(deadline_s)
+    return (bool(outcome), outcome[0] if outcome else None)
+
+
+@contextmanager
+def guarded(stop: Callable[[], None], deadline_s: float = STOP_DEADLINE_S) -> Iterator[None]:
+    """Run the block with Lava's forked workers deaf to signals; afterwards always ``stop()``
+    (within ``deadline_s``), else kill every process forked during the block."""
+    global _active
+    before = child_pids()
+    _active += 1
+    failed = True
+    try:
+        yield
+        failed = False
+    finally:
+        _active -= 1
+        done, error = False, None
+        try:
+            done, error = _stop_within(stop, deadline_s)
+        finally:
+            if not done or error is not None or failed:
+                kill_and_reap({p for p in child_pids() - before if not _is_resource_tracker(p)})
+        if error is not None and not failed:
+            raise error
