@@ -42,7 +42,9 @@ def plot_curves(history: list[dict[str, Any]], path: str | Path) -> None:
     fig.suptitle(history[0].get("method", ""))
     fig.tight_layout()
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp.png")
+    from spikeprop.rundir import temp_path_for
+
+    tmp = temp_path_for(path, ".png")  # unique: concurrent writers never share a temp file
     fig.savefig(tmp, dpi=90)
     plt.close(fig)
     tmp.replace(path)

@@ -98,11 +98,36 @@ def _stop_within(stop: Callable[[], None], deadline_s: float) -> tuple[bool, Bas
     return (bool(outcome), outcome[0] if outcome else None)
 
 
+_tracker_started = False
+
+
+def quiet_resource_tracker() -> None:
+    """Start ``multiprocessing``'s resource tracker with stderr on /dev/null. After an interrupt
+    the shared memory of killed Lava workers is released by the tracker (that is its job), but
+    it also prints a "leaked shared_memory objects" warning per run, which is noise to a user."""
+    global _tracker_started
+    if _tracker_started:
+        return
+    from multiprocessing import resource_tracker
+
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    _tracker_started = True
+
+
 @contextmanager
 def guarded(stop: Callable[[], None], deadline_s: float = STOP_DEADLINE_S) -> Iterator[None]:
     """Run the block with Lava's forked workers deaf to signals; afterwards always ``stop()``
     (within ``deadline_s``), else kill every process forked during the block."""
     global _active
+    quiet_resource_tracker()
     before = child_pids()
     _active += 1
     failed = True

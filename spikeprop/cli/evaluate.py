@@ -20,8 +20,10 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("checkpoint", metavar="CHECKPOINT", help="a .pt file written by spikeprop train")
     p.add_argument("--data", metavar="DIR", help="N-MNIST folder; default: embedded subset")
     p.add_argument("--split", choices=("test", "train"), default="test")
-    p.add_argument("--batch-size", type=int, default=128, dest="batch_size")
-    p.add_argument("--threads", type=int)
+    from spikeprop.validate import positive_int
+
+    p.add_argument("--batch-size", type=positive_int, default=128, dest="batch_size")
+    p.add_argument("--threads", type=positive_int)
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
     return p
 

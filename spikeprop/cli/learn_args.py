@@ -6,6 +6,8 @@ from typing import Any
 
 
 def add_learning_args(p: argparse.ArgumentParser) -> None:
+    from spikeprop.validate import positive_int
+
     g = p.add_argument_group("on-chip learning (--learn)")
     g.add_argument("--learn", action="store_true", help="learn on the device model, then freeze and test")
     g.add_argument("--learn-layers", choices=["output", "all", "hidden"], default="output",
@@ -15,8 +17,8 @@ def add_learning_args(p: argparse.ArgumentParser) -> None:
                    help="plastic layers start from the checkpoint's weights (default: reset to untrained)")
     g.add_argument("--learn-no-state-reset", action="store_true",
                    help="run the samples back to back without zeroing the neuron state between them")
-    g.add_argument("--learn-samples", type=int, default=1000, help="training samples streamed (default 1000)")
-    g.add_argument("--learn-T", type=int, default=None, help="time bins per sample (default: checkpoint's, else 30)")
+    g.add_argument("--learn-samples", type=positive_int, default=1000, help="training samples streamed (default 1000)")
+    g.add_argument("--learn-T", type=positive_int, default=None, help="time bins per sample (default: checkpoint's, else 30)")
     g.add_argument("--learn-lr-exp", type=int, default=-7, help="output rule: dw = 2^e * x1 * (y2 - y3)")
     g.add_argument("--learn-hidden-lr-exp", type=int, default=-7)
     g.add_argument("--learn-e-shift", type=int, default=2, help="third factor = dendrite / 2^(6 + e_shift)")
@@ -24,8 +26,8 @@ def add_learning_args(p: argparse.ArgumentParser) -> None:
                    help="pre-trace impulse of hidden plastic layers only (default: same as the output's, 4)")
     g.add_argument("--learn-hidden-e-shift", type=int, default=None,
                    help="e_shift of hidden plastic layers only (default: same as --learn-e-shift)")
-    g.add_argument("--learn-hidden", type=int, default=200, help="hidden width without a checkpoint")
-    g.add_argument("--learn-eval-every", type=int, default=100, help="evaluate every N training samples")
+    g.add_argument("--learn-hidden", type=positive_int, default=200, help="hidden width without a checkpoint")
+    g.add_argument("--learn-eval-every", type=positive_int, default=100, help="evaluate every N training samples")
     g.add_argument("--learn-out", default="runs/learn", help="directory for learning.json and accuracy.png")
     g.add_argument("--learn-seed", type=int, default=7)
 

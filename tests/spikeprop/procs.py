@@ -25,7 +25,13 @@ def start(args: list[str], cwd: Path, name: str = "run") -> subprocess.Popen:
     group id); stdout and stderr go to ``cwd/NAME.out`` and ``cwd/NAME.err``."""
     with open(cwd / f"{name}.out", "w") as out, open(cwd / f"{name}.err", "w") as err:
         return subprocess.Popen([sys.executable, "-m", "spikeprop.cli", *args], cwd=cwd, env=env(),
-                                stdout=out, stderr=err, start_new_session=True)
+                                stdout=out, stderr=err, start_new_session=True, preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    """A shell starts background jobs with SIGINT ignored, and children inherit that; the test
+    sends SIGINT as a terminal's Ctrl-C would, so the child must start with the default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def tiny_checkpoint(path: Path, sizes: tuple[int, ...] = (2312, 20, 10), T: int = 10) -> Path:
