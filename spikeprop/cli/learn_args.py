@@ -42,5 +42,6 @@ def learn_setup(args: argparse.Namespace) -> Any:
                         lr_exp=args.learn_lr_exp, hidden_lr_exp=args.learn_hidden_lr_exp,
                         e_shift=args.learn_e_shift, seed=args.learn_seed,
                         hidden_x1_impulse=args.learn_hidden_x1_impulse, hidden_e_shift=args.learn_hidden_e_shift)
-    return LearnSetup(spec=spec, samples=args.learn_samples, T=args.learn_T, hidden=args.learn_hidden,
-                      eval_every=args.learn_eval_every)
+    return LearnSetup(spec=spec, samples=args.learn_samples, T=args.learn_T or getattr(args, "T", None), hidden=args.learn_hidden,
+                      eval_every=args.learn_eval_every, data=getattr(args, "data", None),
+                      window_ms=getattr(args, "window_ms", None), n_test=getattr(args, "n_samples", None))

@@ -27,6 +27,9 @@ class LearnSetup:
     T: int | None = None  # default: the checkpoint's, else 30
     hidden: int = 200  # hidden width without a checkpoint
     eval_every: int = 100
+    data: str | None = None  # N-MNIST folder (--data); None: the embedded subset
+    window_ms: float | None = None  # recording length binned into T (--window-ms); None: 300
+    n_test: int | None = None  # test recordings scored (--n-samples); None: all
 
 
 def _network(model_path: str | None, setup: LearnSetup) -> tuple[Any, int, str, Any]:
@@ -50,8 +53,23 @@ def _checkpoint_reference(loaded: Any, spec: LearningSpec, xte: np.ndarray, yte:
     from spikeprop.torch_reference import torch_accuracy
 
     ref = learner(loaded.network, replace(spec, reset_weights=False), "fallback")
-    return {"torch_test_acc": torch_accuracy(loaded.model, xte, yte),
-            "checkpoint_fixed_test_acc": ref.accuracy(xte, yte)}
+    return {"torch_test_acc": torch_accuracy(loaded.model, xte, yte, "spikes+voltage"),
+            "checkpoint_fixed_test_acc": _deploy_accuracy(loaded.network, xte, yte),
+            "torch_test_acc_spikes": torch_accuracy(loaded.model, xte, yte, "spikes"),
+            "checkpoint_fixed_test_acc_spikes": ref.accuracy(xte, yte),
+            "readouts": {"checkpoint": "spikes+voltage", "learned": "spikes"}}
+
+
+def _deploy_accuracy(network: Any, xte: np.ndarray, yte: np.ndarray) -> float:
+    """The checkpoint quantised and run as ``spikeprop deploy --backend fallback`` runs it (same
+    spikes+voltage readout), so the two commands print the same number for the same file."""
+    from export.backend import run
+    from export.readout import predict_classes
+    from spikeprop.deploy import prepare
+
+    net, _ = prepare(network, "fixed")
+    res = run(net, np.swapaxes(xte, 0, 1), backend="fallback", quiet=True, record=[-1])
+    return float((predict_classes(res.spikes.sum(axis=0), res.layers[-1]["v"].sum(axis=0)) == yte).mean())
 
 
 def _learning_curve(dev: Any, xtr, ytr, xte, yte, n: int, every: int, T: int,
@@ -85,8 +103,10 @@ def run_learning(model_path: str | None, setup: LearnSetup, backend: str = "fall
     spec = setup.spec
     lnet, T, source, loaded = _network(model_path, setup)
     dev = learner(lnet, spec, backend, precision)
-    xtr, ytr = load_spike_frames("train", T)
-    xte, yte = load_spike_frames("test", T)
+    window_ms = setup.window_ms or (loaded.window_ms if loaded is not None else None) or 300.0
+    window_us = int(round(window_ms * 1000))
+    xtr, ytr = load_spike_frames("train", T, window_us, setup.data, setup.samples)  # only what is learned
+    xte, yte = load_spike_frames("test", T, window_us, setup.data, setup.n_test)
     n = min(setup.samples, len(xtr))
     info = _checkpoint_reference(loaded, spec, xte, yte) if loaded is not None and loaded.model is not None else {}
     plastic = [l.plastic for l in lnet.layers]
@@ -99,6 +119,7 @@ def run_learning(model_path: str | None, setup: LearnSetup, backend: str = "fall
     if precision == "fixed":
         final["frozen_export_test_acc"] = _frozen_accuracy(dev, backend, xte, yte)
     return {"source": source, "backend": backend, "precision": precision, "T": T, "samples": n,
+            "data": setup.data or "embedded", "window_ms": window_ms, "test_samples": int(len(yte)),
             "spec": asdict(spec), "steps": steps, "samples_curve": samples, "test_acc": acc, **final, **info,
             "chance": 1.0 / lnet.n_classes, "weight_stats": weight_change_stats(before, dev.weights, plastic),
             "learning_seconds": learn_s, "learning_steps_per_s": n * T / max(learn_s, 1e-9),
