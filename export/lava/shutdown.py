@@ -20,7 +20,7 @@ import signal
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 STOP_DEADLINE_S = 5.0
 
@@ -122,6 +122,53 @@ def quiet_resource_tracker() -> None:
     _tracker_started = True
 
 
+_pending: list[int] = []  # signals received inside ``guarded`` (see _signals_recorded)
+
+
+def _recording_handler(previous: dict[int, Any]) -> Callable[[int, Any], None]:
+    def handler(signum: int, frame: Any) -> None:
+        prev = previous.get(signum)
+        if prev == signal.SIG_IGN:
+            return
+        _pending.append(signum)
+        if callable(prev):
+            prev(signum, frame)  # the application's own (e.g. KeyboardInterrupt, or the CLI's Terminated)
+        elif signum == signal.SIGINT:
+            raise KeyboardInterrupt()
+        else:
+            raise SystemExit(128 + signum)  # SIGTERM's default, but with the clean-up below
+    return handler
+
+
+@contextmanager
+def _signals_recorded() -> Iterator[None]:
+    """While Lava runs, SIGINT/SIGTERM are also written down. Why: Python raises the
+    KeyboardInterrupt wherever the main thread next runs bytecode, and when that is inside a
+    finaliser (Lava and multiprocessing objects have ``__del__``) it is printed as "Exception
+    ignored" and lost; the deploy then ran to the end (seen under load). A signal recorded
+    but not seen is raised again, with the application's own handler, when the block ends."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or _active > 1:
+        yield
+        return
+    sigs = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.getsignal(s) for s in sigs}
+    _pending.clear()
+    for s in sigs:
+        signal.signal(s, _recording_handler(previous))
+    ok = False
+    try:
+        yield
+        ok = True
+    finally:
+        for s in sigs:
+            signal.signal(s, previous[s])
+        missed, _pending[:] = list(_pending), []
+        if ok and missed:
+            signal.raise_signal(missed[-1])  # delivered now, to the restored handler
+
+
 @contextmanager
 def guarded(stop: Callable[[], None], deadline_s: float = STOP_DEADLINE_S) -> Iterator[None]:
     """Run the block with Lava's forked workers deaf to signals; afterwards always ``stop()``
@@ -132,7 +179,8 @@ def guarded(stop: Callable[[], None], deadline_s: float = STOP_DEADLINE_S) -> It
     _active += 1
     failed = True
     try:
-        yield
+        with _signals_recorded():
+            yield
         failed = False
     finally:
         _active -= 1

@@ -49,3 +49,18 @@ def test_signal_stops_lava_cleanly(ckpt, tmp_path, sig, to_group, code):
         assert took < EXIT_WITHIN_S
     finally:
         kill_session(proc.pid)
+
+
+def test_swallowed_interrupt_is_raised_when_the_block_ends():
+    """A KeyboardInterrupt lost inside a finaliser is delivered again when the Lava block ends."""
+    from export.lava.shutdown import guarded
+
+    stopped = []
+    with pytest.raises(KeyboardInterrupt):
+        with guarded(lambda: stopped.append(1)):
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.5)
+            except KeyboardInterrupt:
+                pass  # what a __del__ does: "Exception ignored"
+    assert stopped == [1]
