@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -140,6 +141,16 @@ def _recording_handler(previous: dict[int, Any]) -> Callable[[int, Any], None]:
     return handler
 
 
+def _quiet_lost_interrupts(previous: Callable[[Any], None]) -> Callable[[Any], None]:
+    """An interrupt raised inside a finaliser or an at-fork hook (logging has one) is printed as
+    "Exception ignored ... Traceback"; it is not lost (see ``_signals_recorded``), so say nothing."""
+    def hook(info: Any) -> None:
+        if isinstance(info.exc_value, (KeyboardInterrupt, SystemExit)) and _pending:
+            return
+        previous(info)
+    return hook
+
+
 @contextmanager
 def _signals_recorded() -> Iterator[None]:
     """While Lava runs, SIGINT/SIGTERM are also written down. Why: Python raises the
@@ -157,11 +168,14 @@ def _signals_recorded() -> Iterator[None]:
     _pending.clear()
     for s in sigs:
         signal.signal(s, _recording_handler(previous))
+    unraisable = sys.unraisablehook
+    sys.unraisablehook = _quiet_lost_interrupts(unraisable)
     ok = False
     try:
         yield
         ok = True
     finally:
+        sys.unraisablehook = unraisable
         for s in sigs:
             signal.signal(s, previous[s])
         missed, _pending[:] = list(_pending), []

@@ -64,3 +64,20 @@ def test_swallowed_interrupt_is_raised_when_the_block_ends():
             except KeyboardInterrupt:
                 pass  # what a __del__ does: "Exception ignored"
     assert stopped == [1]
+
+
+def test_interrupt_in_a_finaliser_prints_nothing(capsys):
+    """The "Exception ignored ... Traceback" of an interrupt lost in a finaliser is not shown,
+    and the interrupt still ends the block."""
+    from export.lava.shutdown import guarded
+
+    class Finalised:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C arrives while a finaliser runs
+            time.sleep(0.2)
+
+    with pytest.raises(KeyboardInterrupt):
+        with guarded(lambda: None):
+            obj = Finalised()
+            del obj
+    assert "Traceback" not in capsys.readouterr().err
