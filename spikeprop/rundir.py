@@ -51,6 +51,21 @@ def lock_run_folder(folder: str | Path) -> IO[str]:
     return f
 
 
+def lock_holder(folder: str | Path) -> str | None:
+    """The PID written by a live run holding ``folder``'s lock, else None (the lock is only
+    probed: taken and released at once)."""
+    path = Path(folder) / LOCK_NAME
+    if not path.is_file():
+        return None
+    with open(path) as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return f.read().strip() or "unknown"
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return None
+
+
 @contextmanager
 def run_folder_lock(folder: str | Path) -> Iterator[Path]:
     """``with run_folder_lock(out): ...``: the lock for the block (released on any exit)."""

@@ -100,11 +100,17 @@ def plan_run(net_cfg: NetConfig, cfg: TrainConfig, out: str | Path | None = None
     return RunPlan(net_cfg, TrainConfig.from_dict(d), Path(out) if out else ckpt_path.parent, ckpt_path)
 
 
-def check_fresh_folder(folder: Path) -> None:
+def check_fresh_folder(folder: Path, probe: bool = True) -> None:
     """A new run needs a folder without a run in it (checked again under the lock)."""
+    from spikeprop.rundir import RunFolderBusy, lock_holder
+
     if folder.exists() and not folder.is_dir():
         raise SpikePropError(f"--out {folder}: exists and is not a folder")
     held = [n for n in ("last.pt", "config.json", "metrics.jsonl", "cv.json") if (folder / n).exists()]
+    holder = lock_holder(folder) if held and probe else None  # probed only here: two fresh starters never race on it
+    if holder is not None:
+        raise RunFolderBusy(f"--out {folder}: another spikeprop run (PID {holder}) is writing into this "
+                            "folder; wait for it or choose another --out")
     if held:
         raise SpikePropError(f"--out {folder} already holds a run ({held[0]}); use --resume to continue it "
                              "or choose another --out")
@@ -121,7 +127,7 @@ def hold_run_folder(plan: RunPlan) -> Iterator[None]:
     lock = lock_run_folder(plan.out)
     try:
         if plan.resume_from is None:
-            check_fresh_folder(plan.out)  # another run may have finished in it meanwhile
+            check_fresh_folder(plan.out, probe=False)  # another run may have finished in it meanwhile
         yield
     except BaseException:
         if created and {p.name for p in plan.out.iterdir()} <= {LOCK_NAME}:

@@ -3,6 +3,7 @@ the other fails at once with one line naming the holder's PID, and the folder ho
 from __future__ import annotations
 
 import json
+import os
 import time
 
 from procs import kill_session, start
@@ -47,3 +48,18 @@ def test_lock_released_when_holder_closes(tmp_path):
 def test_temp_names_are_unique(tmp_path):
     a, b = temp_path_for(tmp_path / "x.png", ".png"), temp_path_for(tmp_path / "x.png", ".png")
     assert a != b and a.parent == tmp_path and a.suffix == ".png"
+
+
+def test_late_second_run_names_the_holder(tmp_path, capsys):
+    """A run started after the first one has written config.json is refused naming the PID too."""
+    from spikeprop.cli.__main__ import main
+
+    out = tmp_path / "busy"
+    f = lock_run_folder(out)
+    try:
+        (out / "config.json").write_text("{}")
+        assert main(["train", "--out", str(out), "--epochs", "1"]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"PID {os.getpid()}" in err
+    finally:
+        f.close()
