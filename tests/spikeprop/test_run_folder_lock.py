@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 
-from procs import kill_session, start
+from procs import env, kill_session, start
 
 from spikeprop.rundir import lock_run_folder, temp_path_for
 
@@ -63,3 +64,28 @@ def test_late_second_run_names_the_holder(tmp_path, capsys):
         assert err.count("\n") == 1 and f"PID {os.getpid()}" in err
     finally:
         f.close()
+
+
+def test_resume_after_kill_9(tmp_path):
+    """A real ``kill -9`` mid-run: the lock goes with the process, and --resume finishes the run
+    from last.pt with one metrics line per epoch."""
+    import signal
+    import subprocess
+
+    out = tmp_path / "K"
+    p = start(["train", "--epochs", "3", "--T", "5", "--sizes", "2312,16,10", "--quiet", "--val-fraction", "0",
+               "--out", str(out)], tmp_path, "k")
+    try:
+        deadline = time.monotonic() + 600
+        while not (out / "last.pt").exists() and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert p.poll() is None, (tmp_path / "k.err").read_text()
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait(30)
+    finally:
+        kill_session(p.pid)
+    r = subprocess.run([sys.executable, "-m", "spikeprop.cli", "train", "--out", str(out), "--resume", "--quiet"],
+                       cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    epochs = [json.loads(l)["epoch"] for l in (out / "metrics.jsonl").read_text().splitlines()]
+    assert epochs == [1, 2, 3]
