@@ -21,6 +21,7 @@ BIAS_EXP_RANGE = (0, 7)
 UV_MAX = 2**23  # Lava's max_uv_val: u wraps at 24 bits
 STATE_MAX = UV_MAX - 1  # |v| saturates here
 WEIGHT_RANGES = {"mixed": (-256, 255), "excitatory": (0, 255), "inhibitory": (-255, 0)}
+WEIGHT_EXP_MAX = 7  # largest shared weight exponent of a Loihi synapse: 8-bit mantissa << 7 at most
 
 
 def sign_mode(weights: np.ndarray) -> str:

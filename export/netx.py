@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from export.loihi import WEIGHT_EXP_MAX
 from export.network import BIAS_MANT_RANGE, DECAY_UNITY, Layer, Network, NetworkError
 
 NEURON_DATASETS = ("type", "iDecay", "vDecay", "vThMant")
@@ -90,8 +91,30 @@ def save_netx(network: Network, path: str | Path) -> Any:
                 f"{layer.label}: netx has no two-compartment neuron; only lif / cuba_lif layers can be written"
             )
     path = Path(path)
+    try:
+        _write_atomically(network, path, h5py)
+    except OSError as exc:  # read-only folder, full disk, a file where a folder should be: the user's path
+        raise NetxError(f"{path}: cannot write it ({exc.strerror or exc})") from None
+    return report
+
+
+def _write_atomically(network: Network, path: Path, h5py: Any) -> None:
+    """Write into a uniquely named temporary file beside ``path``, then rename it over ``path``."""
+    import os
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        _write_layers(network, tmp, h5py)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_layers(network: Network, tmp: Path, h5py: Any) -> None:
     with h5py.File(tmp, "w") as f:
         root = f.create_group("layer")
         for i, layer in enumerate(network.layers):
@@ -112,8 +135,6 @@ def save_netx(network: Network, path: str | Path) -> Any:
             n.create_dataset("vThMant", data=np.int64(layer.params["vth"]))
             n.create_dataset("refDelay", data=np.int64(1))
             n.create_dataset("gradedSpike", data=np.bool_(False))
-    tmp.replace(path)
-    return report
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -238,42 +259,54 @@ def load_netx(path: str | Path) -> Network:
     except OSError as exc:
         raise NetxError(f"{path}: not an HDF5 file ({exc})") from None
     with f:
-        if "layer" not in f:
-            raise NetxError(f"{path}: missing group 'layer' (not a netx network file)")
-        root = f["layer"]
-        keys = sorted(root.keys(), key=lambda k: int(k) if k.isdigit() else math.inf)
-        if not keys:
-            raise NetxError(f"{path}: 'layer' group is empty")
-        if any(not k.isdigit() for k in keys) or [int(k) for k in keys] != list(range(len(keys))):
-            raise NetxError(f"{path}: layer groups must be numbered 0..{len(keys) - 1}, found {keys}")
-        layers: list[Layer] = []
-        n_inputs: int | None = None
-        for k in keys:
-            where = f"{path}: layer {k}"
-            g = root[k]
-            kind = _text(_read(g, "type", where)).lower()
-            if kind == "input":
-                if layers:
-                    raise NetxError(f"{where}: an 'input' layer must come first")
-                layer, n_inputs = _input_layer(g, where)
-            elif kind == "dense":
-                layer = _dense_layer(g, where, layers[-1].n_out if layers else n_inputs)
-                if n_inputs is None:
-                    n_inputs = layer.n_in
-            elif kind == "flatten" and not layers:
-                continue  # a no-op before the first dense layer of a flat input
-            else:
-                raise NetxError(
-                    f"{where}: layer type '{kind}' is not supported (supported: dense, input)"
-                )
-            layer.name = f"layer {len(layers)}"
-            layers.append(layer)
-        if not layers:
-            raise NetxError(f"{path}: no dense layers")
+        try:
+            layers, n_inputs = _read_layers(f, path)
+        except NetxError:
+            raise
+        except (RuntimeError, OSError, KeyError, ValueError, TypeError) as exc:  # h5py on damaged metadata
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise NetxError(f"{path}: damaged HDF5 file ({first[:120]})") from None
     try:
         return Network(layers, n_inputs, meta={"source": str(path), "format": "netx"})
     except NetworkError as exc:
         raise NetxError(f"{path}: {exc}") from None
+
+
+def _read_layers(f: Any, path: Path) -> tuple[list[Layer], int | None]:
+    """The layers of an open netx file and its input width."""
+    if "layer" not in f:
+        raise NetxError(f"{path}: missing group 'layer' (not a netx network file)")
+    root = f["layer"]
+    keys = sorted(root.keys(), key=lambda k: int(k) if k.isdigit() else math.inf)
+    if not keys:
+        raise NetxError(f"{path}: 'layer' group is empty")
+    if any(not k.isdigit() for k in keys) or [int(k) for k in keys] != list(range(len(keys))):
+        raise NetxError(f"{path}: layer groups must be numbered 0..{len(keys) - 1}, found {keys}")
+    layers: list[Layer] = []
+    n_inputs: int | None = None
+    for k in keys:
+        where = f"{path}: layer {k}"
+        g = root[k]
+        kind = _text(_read(g, "type", where)).lower()
+        if kind == "input":
+            if layers:
+                raise NetxError(f"{where}: an 'input' layer must come first")
+            layer, n_inputs = _input_layer(g, where)
+        elif kind == "dense":
+            layer = _dense_layer(g, where, layers[-1].n_out if layers else n_inputs)
+            if n_inputs is None:
+                n_inputs = layer.n_in
+        elif kind == "flatten" and not layers:
+            continue  # a no-op before the first dense layer of a flat input
+        else:
+            raise NetxError(
+                f"{where}: layer type '{kind}' is not supported (supported: dense, input)"
+            )
+        layer.name = f"layer {len(layers)}"
+        layers.append(layer)
+    if not layers:
+        raise NetxError(f"{path}: no dense layers")
+    return layers, n_inputs
 
 
 def _dense_layer(g: Any, where: str, n_prev: int | None) -> Layer:
@@ -299,6 +332,9 @@ def _dense_layer(g: Any, where: str, n_prev: int | None) -> Layer:
     bias, bias_exp = _bias(g, where, n_out)
     kind = _kind(g, neuron)
     weights, exp, num_bits = lava_dl_weight_bits(w)
+    if exp > WEIGHT_EXP_MAX:  # e.g. a weight of 1e9: no 8-bit mantissa and exponent holds it
+        raise NetxError(f"{where}: 'weight' values up to {np.abs(w).max():.6g} are outside what Loihi holds "
+                        f"(8-bit mantissa << weight exponent <= {WEIGHT_EXP_MAX}, |w| <= {255 << WEIGHT_EXP_MAX})")
     try:
         return Layer(weights=weights, neuron=kind, params=_params(neuron, kind, bias, bias_exp),
                      precision="fixed", weight_exp=exp, num_weight_bits=num_bits)

@@ -7,9 +7,11 @@ A checkpoint is a plain dict (loadable with ``torch.load(weights_only=True)``)::
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import struct
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +31,74 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` to ``path`` via a temporary file + ``os.replace`` (never half-written)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    torch.save({"format": FORMAT, "version": VERSION, **payload}, tmp)
-    os.replace(tmp, path)
+    from spikeprop.rundir import temp_path_for
+
+    tmp = temp_path_for(path)
+    try:
+        torch.save(with_digest({"format": FORMAT, "version": VERSION, **payload}), tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+DIGEST_KEY = "digest"
+
+
+def _feed(h: "hashlib._Hash", obj: Any) -> None:
+    """Hash ``obj`` by content: tensors by dtype, shape and bytes; containers in order (dict
+    keys sorted); everything else by ``repr`` (exact for floats)."""
+    if isinstance(obj, torch.Tensor):
+        t = obj.detach().cpu().contiguous()
+        h.update(f"T{t.dtype}{tuple(t.shape)}".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    elif isinstance(obj, dict):
+        h.update(b"{")
+        for k in sorted(obj, key=repr):
+            _feed(h, k)
+            _feed(h, obj[k])
+        h.update(b"}")
+    elif isinstance(obj, (list, tuple)):
+        h.update(b"[" if isinstance(obj, list) else b"(")
+        for v in obj:
+            _feed(h, v)
+        h.update(b"]")
+    else:
+        h.update(repr(obj).encode())
+
+
+def content_digest(ckpt: dict[str, Any]) -> str:
+    """sha256 of everything in a checkpoint except the digest itself."""
+    h = hashlib.sha256()
+    _feed(h, {k: v for k, v in ckpt.items() if k != DIGEST_KEY})
+    return h.hexdigest()
+
+
+def with_digest(ckpt: dict[str, Any]) -> dict[str, Any]:
+    """The checkpoint with its content hash, checked by ``load_checkpoint``: flipped bytes in
+    a weight tensor are not caught by torch.load and used to change the reported accuracy."""
+    return {**ckpt, DIGEST_KEY: content_digest(ckpt)}
+
+
+def check_digest(ckpt: dict[str, Any], path: Path) -> None:
+    if DIGEST_KEY not in ckpt:
+        if str(path) not in _NOTED:
+            _NOTED.add(str(path))
+            print(f"note: {path}: checkpoint written before content hashes; its integrity is not checked",
+                  file=sys.stderr)
+        return
+    if ckpt[DIGEST_KEY] != content_digest(ckpt):
+        raise CheckpointError(f"{path}: checkpoint content does not match its hash (the file was changed "
+                              "or damaged after it was written)")
+
+
+_NOTED: set[str] = set()
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """Read and validate a checkpoint; raises ``CheckpointError`` naming the file and problem."""
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path}: is a folder; give a checkpoint file in it (e.g. {path / 'best.pt'})")
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
@@ -55,6 +117,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     missing = [k for k in REQUIRED if k not in ckpt]
     if missing:
         raise CheckpointError(f"{path}: checkpoint lacks {', '.join(missing)}")
+    check_digest(ckpt, path)
     return ckpt
 
 

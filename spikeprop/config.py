@@ -145,7 +145,9 @@ def split_config(d: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     from spikeprop.model import NetConfig
 
     if set(d) <= {"net", "train"}:
-        return dict(d.get("net", {})), dict(d.get("train", {}))
+        from spikeprop.validate import check_section
+
+        return check_section("net", d.get("net", {})), check_section("train", d.get("train", {}))
     net_keys = set(NetConfig.__dataclass_fields__)
     train_keys = {f.name for f in fields(TrainConfig)}
     unknown = sorted(set(d) - net_keys - train_keys)
@@ -157,13 +159,26 @@ def split_config(d: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def read_config_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Read a JSON config file (see ``split_config``); one-line errors for bad files."""
+    from spikeprop.model import NetConfig
+    from spikeprop.validate import check_types
+
     p = Path(path)
     try:
-        d = json.loads(p.read_text())
+        d = json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SpikePropError(f"config file {p} does not exist") from None
-    except (OSError, json.JSONDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise SpikePropError(f"config file {p} is not UTF-8 text (expected a JSON file)") from None
+    except OSError as exc:
+        raise SpikePropError(f"config file {p}: cannot read it ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
         raise SpikePropError(f"config file {p} is not valid JSON: {exc}") from None
     if not isinstance(d, dict):
         raise SpikePropError(f"config file {p} must hold a JSON object")
-    return split_config(d)
+    try:
+        net, train = split_config(d)
+        check_types(NetConfig, net, "net")
+        check_types(TrainConfig, train, "train")
+    except ConfigError as exc:
+        raise ConfigError(f"config file {p}: {exc}") from None
+    return net, train

@@ -151,6 +151,26 @@ def all_reduce_grads(params) -> None:
     all_reduce_mean_([p.grad for p in params if p.grad is not None])
 
 
+def batch_share() -> float:
+    """This worker's fraction of the current batch (1.0 without torch.distributed; 0 for a ghost)."""
+    return 1.0 if _group is None else _group.share
+
+
+def window_rate(s_h: torch.Tensor, s_t: torch.Tensor) -> torch.Tensor:
+    """Per-neuron firing rate over one SP window (K, B|C, N): the mean over steps of the data-pass
+    spikes of ALL workers' samples plus the C target-pass rows (the same on every worker), so the
+    homeostatic term of a data-parallel run equals that of one process with the whole batch."""
+    g = _group
+    if g is None:
+        return torch.cat([s_h, s_t], dim=1).mean((0, 1))
+    n_local = s_h.shape[1] if g.share > 0 else 0  # a ghost shard counts for nothing
+    msg = torch.cat([s_h.sum((0, 1)).to(torch.float64) * (1.0 if n_local else 0.0),
+                     torch.tensor([float(n_local)], dtype=torch.float64)])
+    _collective("all_reduce", msg)
+    total = msg[:-1] + s_t.sum((0, 1)).to(torch.float64)
+    return (total / (s_h.shape[0] * (msg[-1] + s_t.shape[1]))).to(s_h.dtype)
+
+
 def sum_over_workers(values: list[float], tensors: list[torch.Tensor]) -> tuple[list[float], list[torch.Tensor]]:
     """Sums over workers of per-epoch tallies (losses x samples, correct, seen, spike counts)."""
     if _group is None:

@@ -44,7 +44,9 @@ def plot_curves(history: list[dict[str, Any]], path: str | Path) -> None:
     # fixed margins: tight_layout measured every text box and cost a third of the drawing time
     fig.subplots_adjust(left=0.04, right=0.99, bottom=0.14, top=0.86, wspace=0.22)
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp.png")
+    from spikeprop.rundir import temp_path_for
+
+    tmp = temp_path_for(path, ".png")  # unique: concurrent writers never share a temp file
     fig.savefig(tmp, dpi=90)
     plt.close(fig)
     tmp.replace(path)

@@ -24,8 +24,12 @@ def torch_reference(model: Any, x: np.ndarray) -> tuple[list[np.ndarray], np.nda
     return [np.stack(s) for s in per_layer], np.stack(v_out)
 
 
-def torch_accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float:
-    """Accuracy of the torch model on ``x`` (N, T, n_in) read out by spike counts (first on ties),
-    as the on-chip learner reads out."""
-    ref, _ = torch_reference(model, np.swapaxes(x, 0, 1))
-    return float((ref[-1].sum(axis=0).argmax(axis=1) == y).mean())
+def torch_accuracy(model: Any, x: np.ndarray, y: np.ndarray, readout: str = "spikes+voltage") -> float:
+    """Accuracy of the torch model on ``x`` (N, T, n_in) with a ``export.readout`` readout: by
+    default ``spikes+voltage``, the one ``spikeprop deploy`` and ``evaluate``'s headline use
+    (most spikes, ties by summed output voltage); ``spikes``: ties to the lowest class."""
+    from export.readout import predict_classes
+
+    ref, v = torch_reference(model, np.swapaxes(x, 0, 1))
+    pred = predict_classes(ref[-1].sum(axis=0), v.sum(axis=0) if readout == "spikes+voltage" else None)
+    return float((pred == y).mean())

@@ -132,31 +132,34 @@ def _execute(graph: _Graph, network: Network, steps: int, record: Any,
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
 
+    from export.lava.shutdown import guarded
+
     cfg = Loihi2SimCfg(select_tag=TAGS[network.precision])
     timing: dict[str, float] = {}
     src = graph.source
+
     try:
-        t0 = time.perf_counter()
-        exe = src.compile(cfg)
-        t1 = time.perf_counter()
-        src.create_runtime(executable=exe)
-        t2 = time.perf_counter()
-        src.run(condition=RunSteps(num_steps=steps))
-        t3 = time.perf_counter()
-        layers: list[dict[str, np.ndarray]] = []
-        for j in range(len(network.layers)):
-            if j not in graph.sinks:
-                layers.append({})
-                continue
-            rec = {"s": np.load(graph.sinks[j])}
-            if j in graph.monitors:
-                for name, mon in graph.monitors[j].items():
-                    proc = graph.neurons[j]
-                    rec[name] = np.asarray(mon.get_data()[proc.name][name])
-            layers.append(rec)
-        t4 = time.perf_counter()
+        with guarded(src.stop):
+            t0 = time.perf_counter()
+            exe = src.compile(cfg)
+            t1 = time.perf_counter()
+            src.create_runtime(executable=exe)
+            t2 = time.perf_counter()
+            src.run(condition=RunSteps(num_steps=steps))
+            t3 = time.perf_counter()
+            layers: list[dict[str, np.ndarray]] = []
+            for j in range(len(network.layers)):
+                if j not in graph.sinks:
+                    layers.append({})
+                    continue
+                rec = {"s": np.load(graph.sinks[j])}
+                if j in graph.monitors:
+                    for name, mon in graph.monitors[j].items():
+                        proc = graph.neurons[j]
+                        rec[name] = np.asarray(mon.get_data()[proc.name][name])
+                layers.append(rec)
+            t4 = time.perf_counter()
     finally:
-        src.stop()
         if graph.workdir is not None:
             shutil.rmtree(graph.workdir, ignore_errors=True)
     timing.update(compile_s=t1 - t0, runtime_start_s=t2 - t1, run_s=t3 - t2, readback_s=t4 - t3,

@@ -32,6 +32,14 @@ Use `spikeprop COMMAND --help` for each command's options.
 Benchmarks run from a source checkout: ./run bench --help"""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with a one-line error (``spikeprop train: error: argument --T: ...``) instead of
+    the usage block; the subcommand parsers are of the same class."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser, or (``only``) one with just that subcommand: importing a subcommand's
     module can be expensive (``deploy`` pulls in export.learning), so ``spikeprop train``
@@ -40,8 +48,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     from spikeprop import __version__
 
-    parser = argparse.ArgumentParser(prog="spikeprop", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = OneLineParser(prog="spikeprop", description=DESCRIPTION,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"spikeprop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command, module_name, summary in SUBCOMMANDS:
@@ -77,18 +85,18 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
-    from export.errors import ExportError
-    from spikeprop.errors import SpikePropError
+    from spikeprop.cli import failure
 
+    previous = failure.install_signal_handlers()
     try:
         set_threads(getattr(args, "threads", None))
-        return int(args._run(args) or 0)
-    except (SpikePropError, ExportError) as exc:
-        print(f"spikeprop {args.command}: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"spikeprop {args.command}: interrupted", file=sys.stderr)
-        return 130
+        code = int(args._run(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows up here, not at exit
+        return code
+    except (Exception, KeyboardInterrupt) as exc:  # one line per error, see spikeprop.cli.failure
+        return failure.handle(args.command, exc)
+    finally:
+        failure.restore_signal_handlers(previous)
 
 
 if __name__ == "__main__":

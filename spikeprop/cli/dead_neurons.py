@@ -70,14 +70,16 @@ def _add_study_options(p: argparse.ArgumentParser, d) -> None:
                    help=f"layer widths incl. input and output (default {','.join(map(str, d.sizes))})")
     p.add_argument("--neuron", choices=("lif", "cuba_lif", "two_compartment"),
                    help=f"neuron model (default {d.neuron}; sp-two-compartment always uses two_compartment)")
-    p.add_argument("--T", type=int, help=f"time bins per recording (default {d.T}, over {d.window_ms:g} ms)")
-    p.add_argument("--epochs", type=int, help=f"epochs per run (default {d.epochs})")
-    p.add_argument("--batch-size", type=int, dest="batch_size", help=f"samples per batch (default {d.batch_size})")
-    p.add_argument("--lr", type=float, help=f"Adam learning rate (default {d.lr:g})")
+    from spikeprop.validate import positive_float, positive_int
+
+    p.add_argument("--T", type=positive_int, help=f"time bins per recording (default {d.T}, over {d.window_ms:g} ms)")
+    p.add_argument("--epochs", type=positive_int, help=f"epochs per run (default {d.epochs})")
+    p.add_argument("--batch-size", type=positive_int, dest="batch_size", help=f"samples per batch (default {d.batch_size})")
+    p.add_argument("--lr", type=positive_float, help=f"Adam learning rate (default {d.lr:g})")
     p.add_argument("--data", metavar="DIR", help="N-MNIST folder; default: embedded subset (1,000 train / 100 test)")
-    p.add_argument("--train-limit", type=int, dest="train_limit", metavar="N", help="use the first N training recordings")
-    p.add_argument("--test-limit", type=int, dest="test_limit", metavar="N", help="use the first N test recordings")
-    p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    p.add_argument("--train-limit", type=positive_int, dest="train_limit", metavar="N", help="use the first N training recordings")
+    p.add_argument("--test-limit", type=positive_int, dest="test_limit", metavar="N", help="use the first N test recordings")
+    p.add_argument("--threads", type=positive_int, help="torch threads (default: torch's choice)")
     p.add_argument("--checkpoints", action="store_true",
                    help="also keep each run's last.pt/best.pt (for spikeprop evaluate)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -33,16 +33,17 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p = subparsers.add_parser("deploy", help=summary, description=summary[0].upper() + summary[1:] + ".",
                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     from spikeprop.artifacts import NIR_CONVENTIONS
+    from spikeprop.validate import positive_float, positive_int
 
     p.add_argument("model", metavar="MODEL", help="a .pt checkpoint, a netx .h5/.net file, a .nir graph or a .npz network")
     p.add_argument("--backend", choices=("lava", "fallback", "auto"), default="auto")
     p.add_argument("--precision", choices=("float", "fixed"), default="fixed")
-    p.add_argument("--n-samples", type=int, default=100, dest="n_samples", help="test samples (default: 100)")
-    p.add_argument("--T", type=int, help="time bins per sample (default: the checkpoint's, else 30)")
-    p.add_argument("--window-ms", type=float, dest="window_ms", help="recording length binned into T (default 300)")
+    p.add_argument("--n-samples", type=positive_int, default=100, dest="n_samples", help="test samples (default: 100)")
+    p.add_argument("--T", type=positive_int, help="time bins per sample (default: the checkpoint's, else 30)")
+    p.add_argument("--window-ms", type=positive_float, dest="window_ms", help="recording length binned into T (default 300)")
     p.add_argument("--data", metavar="DIR", help="data folder of the model's data set (N-MNIST default: embedded subset; "
                    "Fashion-MNIST default: /usr/share/datasets/fashion-mnist)")
-    p.add_argument("--chunk", type=int, default=None, help="samples per Lava run / progress step")
+    p.add_argument("--chunk", type=positive_int, default=None, help="samples per Lava run / progress step")
     p.add_argument("--no-progress", action="store_true", dest="no_progress")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
     p.add_argument("--nir-convention", choices=NIR_CONVENTIONS, default="auto", dest="nir_convention",

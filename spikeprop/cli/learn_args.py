@@ -6,6 +6,8 @@ from typing import Any
 
 
 def add_learning_args(p: argparse.ArgumentParser) -> None:
+    from spikeprop.validate import positive_int
+
     g = p.add_argument_group("on-chip learning (--learn)")
     g.add_argument("--learn", action="store_true", help="learn on the device model, then freeze and test")
     g.add_argument("--learn-rule", choices=["sp", "drtp"], default="sp",
@@ -28,8 +30,8 @@ def add_learning_args(p: argparse.ArgumentParser) -> None:
                    help="plastic layers start from the checkpoint's weights (default: reset to untrained)")
     g.add_argument("--learn-no-state-reset", action="store_true",
                    help="run the samples back to back without zeroing the neuron state between them")
-    g.add_argument("--learn-samples", type=int, default=1000, help="training samples per pass (default: all)")
-    g.add_argument("--learn-T", type=int, default=None, help="time bins per sample (default: checkpoint's, else 30)")
+    g.add_argument("--learn-samples", type=positive_int, default=1000, help="training samples per pass (default: all)")
+    g.add_argument("--learn-T", type=positive_int, default=None, help="time bins per sample (default: checkpoint's, else 30)")
     g.add_argument("--learn-lr-exp", type=int, default=None, help="output rule: dw = 2^e * x1 * (y2 - y3) (-7)")
     g.add_argument("--learn-hidden-lr-exp", type=int, default=None)
     g.add_argument("--learn-e-shift", type=int, default=None,
@@ -38,8 +40,8 @@ def add_learning_args(p: argparse.ArgumentParser) -> None:
                    help="pre-trace impulse of hidden plastic layers only (default: same as the output's, 4)")
     g.add_argument("--learn-hidden-e-shift", type=int, default=None,
                    help="e_shift of hidden plastic layers only (default: same as --learn-e-shift)")
-    g.add_argument("--learn-hidden", type=int, default=200, help="hidden width without a checkpoint")
-    g.add_argument("--learn-eval-every", type=int, default=100, help="evaluate every N training samples")
+    g.add_argument("--learn-hidden", type=positive_int, default=200, help="hidden width without a checkpoint")
+    g.add_argument("--learn-eval-every", type=positive_int, default=100, help="evaluate every N training samples")
     g.add_argument("--learn-out", default="runs/learn", help="directory for learning.json and accuracy.png")
     g.add_argument("--learn-seed", type=int, default=7)
 
@@ -58,5 +60,7 @@ def learn_setup(args: argparse.Namespace) -> Any:
                                  seed=args.learn_seed, hidden_x1_impulse=args.learn_hidden_x1_impulse,
                                  **{k: v for k, v in given.items() if v is not None})
     sizes = tuple(int(n) for n in args.learn_sizes.split(",")) if args.learn_sizes else None
-    return LearnSetup(spec=spec, samples=args.learn_samples, T=args.learn_T, hidden=args.learn_hidden,
-                      eval_every=args.learn_eval_every, passes=args.learn_passes, val=args.learn_val, sizes=sizes)
+    return LearnSetup(spec=spec, samples=args.learn_samples, T=args.learn_T or getattr(args, "T", None),
+                      hidden=args.learn_hidden, eval_every=args.learn_eval_every, passes=args.learn_passes,
+                      val=args.learn_val, sizes=sizes, data=getattr(args, "data", None),
+                      window_ms=getattr(args, "window_ms", None), n_test=getattr(args, "n_samples", None))

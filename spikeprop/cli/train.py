@@ -37,17 +37,18 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
         "train", help=summary, description=summary[0].upper() + summary[1:] + ".",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     from spikeprop.config import METHODS  # light module
+    from spikeprop.validate import int_at_least, positive_float, positive_int, unit_interval
 
     add_data_args(p)
     p.add_argument("--method", choices=METHODS, help="learning rule (default sp-surrogate)")
     p.add_argument("--neuron", choices=("lif", "cuba_lif", "two_compartment"), help="neuron model (default lif)")
     p.add_argument("--sizes", metavar="N,N,..", help="layer widths incl. input and output (default 2312,800,10)")
-    p.add_argument("--T", type=int, help="time bins per recording (default 30, over 300 ms) or steps per image")
-    p.add_argument("--batch-size", type=int, dest="batch_size", help="samples per batch (default 32)")
-    p.add_argument("--epochs", type=int, help="total epochs (default 15)")
-    p.add_argument("--lr", type=float, help="Adam learning rate (default 5e-4)")
+    p.add_argument("--T", type=positive_int, help="time bins per recording (default 30, over 300 ms) or steps per image")
+    p.add_argument("--batch-size", type=positive_int, dest="batch_size", help="samples per batch (default 32)")
+    p.add_argument("--epochs", type=positive_int, help="total epochs (default 15)")
+    p.add_argument("--lr", type=positive_float, help="Adam learning rate (default 5e-4)")
     p.add_argument("--seed", type=int, help="seed for weights, target signal and batch order (default 0)")
-    p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    p.add_argument("--threads", type=positive_int, help="torch threads (default: torch's choice)")
     add_sp_args(p)
     p.add_argument("--output", choices=("classifier", "sp"),
                    help="output layer: local classifier or SP loss (default classifier)")
@@ -55,10 +56,10 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("--resume", nargs="?", const="auto", metavar="CKPT",
                    help="continue from CKPT (default OUT/last.pt) with its configuration")
     p.add_argument("--config", metavar="FILE", help="JSON config; command-line options override it")
-    p.add_argument("--val-fraction", type=float, dest="val_fraction", metavar="F",
+    p.add_argument("--val-fraction", type=unit_interval, dest="val_fraction", metavar="F",
                    help="fraction of the training recordings held out to choose best.pt (default 0.1; "
                         "0: choose on training accuracy)")
-    p.add_argument("--cv", type=int, metavar="K",
+    p.add_argument("--cv", type=int_at_least(2), metavar="K",
                    help="K-fold cross-validation over the training recordings (validation inside each fold)")
     p.add_argument("--workers", type=int, metavar="N",
                    help="data-parallel training on N worker processes of this machine (torchrun, gloo; "
@@ -69,10 +70,12 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
 
 def add_sp_args(p: argparse.ArgumentParser) -> None:
     """Options of the Signal Propagation layer loss (ignored by the baselines)."""
-    p.add_argument("--update-every", type=int, dest="update_every", metavar="K",
+    from spikeprop.validate import positive_int, unit_interval
+
+    p.add_argument("--update-every", type=positive_int, dest="update_every", metavar="K",
                    help="SP: local loss + update every K time steps (default 10)")
     p.add_argument("--loss", choices=("contrastive", "l2"), help="SP layer loss (default contrastive)")
-    p.add_argument("--sp-trace", type=float, dest="sp_trace", metavar="DECAY",
+    p.add_argument("--sp-trace", type=unit_interval, dest="sp_trace", metavar="DECAY",
                    help="SP: gradient through an eligibility trace of the input (e.g. 0.9; default 0)")
     p.add_argument("--sp-v-floor", dest="sp_v_floor", metavar="V|none", type=_floor,
                    help="SP-voltage: the loss sees max(v_pre, V) (default 0, the depolarisation); "
@@ -139,22 +142,24 @@ def run(args: argparse.Namespace) -> int:
 
     net, train_opts = given_options(args)
     plan = runs.plan_run(*runs.resolve_configs(net, train_opts, args.config), args.out, args.resume,
-                         {"epochs": args.epochs, "threads": args.threads})
+                         {"epochs": args.epochs, "threads": args.threads}, given=(net, train_opts))
     cfg, out = plan.cfg, plan.out
     if args.threads is None:
         set_threads(cfg.threads)  # from --config or the resumed checkpoint
-    train, val, test = runs.load_splits(cfg, args.data, not args.quiet)
-    print(data_line(cfg, train, val, test))
-    if args.cv:
-        res = runs.cross_validate_run(plan, train, val, args.cv, not args.quiet)
-        print(f"{cfg.method}: {args.cv}-fold CV test accuracy {100 * res['mean']:.1f} +- {100 * res['std']:.1f} % "
-              f"(validation-selected; final epoch {100 * res['mean_final']:.1f} +- {100 * res['std_final']:.1f} %); "
-              f"details in {out / 'cv.json'}")
-        return 0
-    trainer = runs.start_trainer(plan, not args.quiet)
-    if plan.resume_from is not None:
-        print(f"resumed {plan.resume_from} at epoch {trainer.epoch}/{cfg.epochs}")
-    print_summary(cfg.method, trainer.fit(train, val, test), trainer)
+    with runs.hold_run_folder(plan):  # one run per folder, for the run's whole life
+        train, val, test = runs.load_splits(cfg, args.data, not args.quiet)
+        runs.check_data(plan, train, val, args.cv)
+        print(data_line(cfg, train, val, test))
+        if args.cv:
+            res = runs.cross_validate_run(plan, train, val, args.cv, not args.quiet)
+            print(f"{cfg.method}: {args.cv}-fold CV test accuracy {100 * res['mean']:.1f} +- "
+                  f"{100 * res['std']:.1f} % (validation-selected; final epoch {100 * res['mean_final']:.1f} +- "
+                  f"{100 * res['std_final']:.1f} %); details in {out / 'cv.json'}")
+            return 0
+        trainer = runs.start_trainer(plan, not args.quiet)
+        if plan.resume_from is not None:
+            print(f"resumed {plan.resume_from} at epoch {trainer.epoch}/{cfg.epochs}")
+        print_summary(cfg.method, trainer.fit(train, val, test), trainer)
     print(f"run folder: {out}  (next: spikeprop evaluate {out / 'best.pt'})")
     return 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Sequence
 
@@ -45,6 +46,17 @@ def _bin_files(folder: Path) -> list[tuple[str, str]]:
         with os.scandir(folder / d) as entries:
             out += [(d, n) for n in sorted(e.name for e in entries if e.name.endswith(".bin"))]
     return out
+def check_members(archive: Path, members: Sequence[str], split_dir: str) -> None:
+    """Every recording of ``Train.zip`` must be ``Train/<digit>/NAME.bin`` (``Test`` likewise):
+    swapped archives used to train on the test split without a word."""
+    other = next(d for d in _SPLIT_DIRS.values() if d != split_dir)
+    for m in members:
+        parts = m.split("/")
+        if len(parts) >= 3 and parts[-3] == split_dir and re.fullmatch(r"[0-9]", parts[-2]):
+            continue
+        hint = (f"; it belongs to the {other.lower()} split (are {split_dir}.zip and {other}.zip swapped?)"
+                if other in parts[:-1] else f" (expected {split_dir}/<digit>/NAME.bin)")
+        raise NMNISTFormatError(f"{archive}: member {m} does not match the {split_dir.lower()} split{hint}")
 
 
 class NMNIST:
@@ -76,6 +88,10 @@ class NMNIST:
             raise NMNISTFormatError(f"{root}: empty folder (no N-MNIST recordings)")
         folder, archive = root / _SPLIT_DIRS[split], root / f"{_SPLIT_DIRS[split]}.zip"
         if folder.is_dir():
+            stray = sorted(folder.glob("*.bin"))
+            if stray:  # used to be skipped without a word
+                raise NMNISTFormatError(f"{stray[0]}: .bin file directly in {folder.name}/ (expected "
+                                        f"{folder.name}/<digit>/*.bin; {len(stray)} such files)")
             files = _bin_files(folder)
             if not files:
                 raise NMNISTFormatError(f"{folder}: empty folder (no <digit>/*.bin files)")
@@ -85,6 +101,7 @@ class NMNIST:
             members = sorted(n for n in self._zipfile().namelist() if n.endswith(".bin"))
             if not members:
                 raise NMNISTFormatError(f"{archive}: archive holds no .bin files")
+            check_members(archive, members, _SPLIT_DIRS[split])
             return members, [_digit_of(m.split("/"), f"{archive}:{m}") for m in members]
         return self._index_label_file(root, split)
 
@@ -113,6 +130,12 @@ class NMNIST:
             raise NMNISTFormatError(f"{label_file}: empty label file")
         return names, labels
 
+    def _read_member(self, name: str) -> bytes:
+        try:
+            return self._zipfile().read(name)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:  # e.g. "Bad CRC-32 for file ..."
+            raise NMNISTFormatError(f"{self._archive}:{name}: damaged archive member ({exc})") from None
+
     def _zipfile(self) -> zipfile.ZipFile:
         if self._zip is None:
             try:
@@ -138,7 +161,7 @@ class NMNIST:
         if self._events is not None:
             events = self._events[i]
         elif self._archive is not None:
-            data = self._zipfile().read(self.names[i])
+            data = self._read_member(self.names[i])
             events = decode_nmnist_bytes(data, f"{self._archive}:{self.names[i]}")
         else:
             events = read_nmnist(self.names[i])

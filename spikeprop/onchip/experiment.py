@@ -31,6 +31,9 @@ class LearnSetup:
     passes: int = 1  # passes over the training recordings
     val: int = 200  # training recordings held out for validation (the curve); 0: curve on test
     sizes: tuple[int, ...] | None = None  # untrained network sizes without a checkpoint
+    data: str | None = None  # N-MNIST folder (--data); None: the embedded subset
+    window_ms: float | None = None  # recording length binned into T (--window-ms); None: 300
+    n_test: int | None = None  # test recordings scored (--n-samples); None: all
 
 
 def _network(model_path: str | None, setup: LearnSetup) -> tuple[Any, int, str, Any]:
@@ -63,8 +66,23 @@ def _checkpoint_reference(loaded: Any, spec: LearningSpec, xte: np.ndarray, yte:
     from spikeprop.torch_reference import torch_accuracy
 
     ref = learner(loaded.network, replace(spec, reset_weights=False), "fallback")
-    return {"torch_test_acc": torch_accuracy(loaded.model, xte, yte),
-            "checkpoint_fixed_test_acc": ref.accuracy(xte, yte)}
+    return {"torch_test_acc": torch_accuracy(loaded.model, xte, yte, "spikes+voltage"),
+            "checkpoint_fixed_test_acc": _deploy_accuracy(loaded.network, xte, yte),
+            "torch_test_acc_spikes": torch_accuracy(loaded.model, xte, yte, "spikes"),
+            "checkpoint_fixed_test_acc_spikes": ref.accuracy(xte, yte),
+            "readouts": {"checkpoint": "spikes+voltage", "learned": "spikes"}}
+
+
+def _deploy_accuracy(network: Any, xte: np.ndarray, yte: np.ndarray) -> float:
+    """The checkpoint quantised and run as ``spikeprop deploy --backend fallback`` runs it (same
+    spikes+voltage readout), so the two commands print the same number for the same file."""
+    from export.backend import run
+    from export.readout import predict_classes
+    from spikeprop.deploy import prepare
+
+    net, _ = prepare(network, "fixed")
+    res = run(net, np.swapaxes(xte, 0, 1), backend="fallback", quiet=True, record=[-1])
+    return float((predict_classes(res.spikes.sum(axis=0), res.layers[-1]["v"].sum(axis=0)) == yte).mean())
 
 
 def _learning_curve(dev: Any, xtr, ytr, xev, yev, n: int, every: int, passes: int, what: str,
@@ -108,9 +126,12 @@ def run_learning(model_path: str | None, setup: LearnSetup, backend: str = "fall
         raise SpikePropError(f"on-chip learning (--learn) streams N-MNIST (2312 inputs); {source} reads "
                              f"{lnet.n_in} inputs ({dataset}); deploy it without --learn")
     dev = learner(lnet, spec, backend, precision)
-    xtr, ytr = load_spike_frames("train", T)
-    xte, yte = load_spike_frames("test", T)
-    val = min(max(setup.val, 0), len(xtr) // 2)
+    window_ms = setup.window_ms or (loaded.window_ms if loaded is not None else None) or 300.0
+    window_us = int(round(window_ms * 1000))
+    # only what is learned (plus the validation hold-out) is read
+    xtr, ytr = load_spike_frames("train", T, window_us, setup.data, setup.samples + max(setup.val, 0))
+    xte, yte = load_spike_frames("test", T, window_us, setup.data, setup.n_test)
+    val = min(max(setup.val, 0), len(xtr) - min(setup.samples, len(xtr) // 2))  # keep >= half for learning
     xev, yev, what = (xtr[len(xtr) - val:], ytr[len(ytr) - val:], "validation") if val else (xte, yte, "test")
     xtr, ytr = xtr[:len(xtr) - val], ytr[:len(ytr) - val]
     n = min(setup.samples, len(xtr))
@@ -132,7 +153,8 @@ def run_learning(model_path: str | None, setup: LearnSetup, backend: str = "fall
               "steps_per_sample": Tt + T, "stream_steps": stream_steps,
               "target_phase_frac": Tt / (Tt + T)}
     return {"source": source, "backend": backend, "precision": precision, "T": T, "samples": n,
-            "passes": setup.passes, "validation_samples": val, "spec": asdict(spec), "steps": steps,
+            "passes": setup.passes, "validation_samples": val, "data": setup.data or "embedded",
+            "window_ms": window_ms, "test_samples": int(len(yte)), "spec": asdict(spec), "steps": steps,
             "samples_curve": samples, "test_acc": acc if not val else None, **final, **info, "phases": phases,
             "chance": 1.0 / lnet.n_classes, "weight_stats": weight_change_stats(before, dev.weights, plastic),
             "learning_seconds": learn_s, "learning_steps_per_s": steps[-1] / max(learn_s, 1e-9),

@@ -43,13 +43,17 @@ def write_learning(report: dict[str, Any], out: str | Path) -> tuple[Path, Path]
 def summary_lines(report: dict[str, Any]) -> list[str]:
     """Final accuracy (learned, frozen, checkpoint), speed and weight changes, one line each."""
     chance = report["chance"]
-    line = f"final test accuracy {100 * report['final_test_acc']:.1f} % (chance {100 * chance:.0f} %)"
+    line = (f"final test accuracy (spikes readout) {100 * report['final_test_acc']:.1f} % "
+            f"(chance {100 * chance:.0f} %)")
     if "frozen_export_test_acc" in report:
         line += f"; frozen network via export {report['backend']}: {100 * report['frozen_export_test_acc']:.1f} %"
+    lines = [line]
     if "torch_test_acc" in report:
-        line += (f"; checkpoint: torch {100 * report['torch_test_acc']:.1f} %, "
-                 f"fixed {100 * report['checkpoint_fixed_test_acc']:.1f} %")
-    lines = [line, f"train accuracy (first 200): {100 * report['train_acc_200']:.1f} %; "
+        spikes = (f"; spikes readout: torch {100 * report['torch_test_acc_spikes']:.1f} %, fixed "
+                  f"{100 * report['checkpoint_fixed_test_acc_spikes']:.1f} %") if "torch_test_acc_spikes" in report else ""
+        lines.append(f"checkpoint (spikes+voltage readout, as deploy): torch {100 * report['torch_test_acc']:.1f} %, "
+                     f"fixed {100 * report['checkpoint_fixed_test_acc']:.1f} %{spikes}")
+    lines += [f"train accuracy (first 200): {100 * report['train_acc_200']:.1f} %; "
                    f"{report['learning_steps_per_s']:.0f} learning steps/s"]
     ph = report.get("phases")
     if ph and ph["target_steps"]:

@@ -83,17 +83,27 @@ def sp_layer_loss(h: torch.Tensor, t: torch.Tensor, y: torch.Tensor, loss: str =
     raise ValueError(f"unknown SP loss {loss!r}")
 
 
-def rate_loss(v: torch.Tensor, rate: torch.Tensor, target: float, mode: str = "both") -> torch.Tensor:
+def rate_loss(v: torch.Tensor, rate: torch.Tensor, target: float, mode: str = "both",
+              n_data: int | None = None, share: float = 1.0) -> torch.Tensor:
     """Homeostatic term: ``sum_j (r_j - r0) * mean v_j`` with the rate error held fixed.
 
     ``v`` (K, R, N) the layer's voltages (with their local gradient), ``rate`` (N,) each
     neuron's firing rate in the same window (no graph). The gradient moves a neuron's
     voltage up when it fires below ``target`` and down when above (``mode="up"``: only
     up), i.e. a per-neuron rate error times the presynaptic activity: local, forward-only.
-    Summed over the window's steps like the SP losses; averaged over rows and neurons."""
+    Summed over the window's steps like the SP losses; averaged over rows and neurons.
+
+    Data-parallel (``share`` = this worker's fraction of the batch, ``n_data`` its data rows,
+    the rest target rows that every worker holds): the target rows count ``share`` times, so
+    the workers' share-weighted gradients sum to exactly the one-process mean over all rows."""
     err = (rate - target).detach()
     if mode == "up":
         err = err.clamp(max=0.0)
     elif mode != "both":
         raise ValueError(f"unknown rate mode {mode!r}")
-    return (v.mean(-2) * err).mean(-1).sum()
+    if n_data is None or share == 1.0:
+        vm = v.mean(-2)
+    else:
+        n_t = v.shape[-2] - n_data
+        vm = (v[..., :n_data, :].sum(-2) + share * v[..., n_data:, :].sum(-2)) / (n_data + share * n_t)
+    return (vm * err).mean(-1).sum()

@@ -22,6 +22,7 @@ from spikeprop.config import TrainConfig
 from spikeprop.model import SpikingNet
 from spikeprop.rules.base import BatchResult, Learner, activity_kind, readout_activity
 from spikeprop.rules.layers import run_layer, with_input_gradient
+from spikeprop.distributed import batch_share, window_rate
 from spikeprop.rules.losses import activity, classifier_loss, rate_loss, sp_layer_loss
 from spikeprop.rules.signal import TargetSignal
 from spikeprop.rules.sparse import SparseSpikes, sparse_linear, spike_linear
@@ -66,7 +67,8 @@ class LocalLearner(Learner):
         feeds_hidden = l < self.net.n_layers - 2
         if cfg.sp_rate_weight > 0 and rate is not None and (cfg.sp_rate_layers == "all" or feeds_hidden):
             loss = loss + cfg.sp_rate_weight * rate_loss(torch.cat([vh, vt], dim=-2), rate,
-                                                         cfg.sp_rate_target, cfg.sp_rate_mode)
+                                                         cfg.sp_rate_target, cfg.sp_rate_mode,
+                                                         n_data=vh.shape[-2], share=batch_share())
         return loss
 
     def window(self, x: SparseSpikes, t0: int, k: int, y: torch.Tensor, states_h: list, states_t: list):
@@ -98,7 +100,7 @@ class LocalLearner(Learner):
                 s_t, v_t, states_t[l] = run_layer(neuron, cur_t.detach(), states_t[l])
             if self.learning[l] and self.cfg.sp_trace > 0:
                 cur_h, cur_t = eligibility(cur_h, self.cfg.sp_trace), eligibility(cur_t, self.cfg.sp_trace)
-            rate = torch.cat([s_h, s_t], dim=1).mean((0, 1))
+            rate = window_rate(s_h, s_t)  # over every worker's samples when data-parallel
             losses.append(self.layer_loss(l, with_input_gradient(v_h, cur_h),
                                           with_input_gradient(v_t, cur_t), y, rate)
                           if self.learning[l] else None)

@@ -36,7 +36,10 @@ def test_train_resume_evaluate(tmp_path, toy_data, capsys):
     assert main(["train", "--epochs", "1", "--out", str(out), "--config", str(cfg)] + common) == 0
     for name in ("config.json", "metrics.jsonl", "last.pt", "best.pt", "curves.png"):
         assert (out / name).exists(), name
+    before = (out / "best.pt").read_bytes()
+    capsys.readouterr()
     assert main(["train", "--epochs", "1", "--out", str(out), "--config", str(cfg)] + common) == 1  # no overwrite
+    assert "already holds a run" in capsys.readouterr().err and (out / "best.pt").read_bytes() == before
     assert main(["train", "--out", str(out), "--resume", "--epochs", "2", "--quiet"]) == 0
     rec = [json.loads(s) for s in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in rec] == [1, 2]

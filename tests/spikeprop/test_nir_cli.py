@@ -53,7 +53,7 @@ def run_backend(path, backend):
     from spikeprop.deploy import load_test_split, prepare, run_chunks
 
     net, _ = prepare(load_any(path).network, "fixed")
-    x, _ = load_test_split(25, 300.0, None, 6)
+    x = load_test_split(25, 300.0, None, 6)
     return run_chunks(net, x, backend, 3, True, False)
 
 

@@ -119,7 +119,9 @@ def run_learning_lava(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
     sink = Sink(shape=(net.layers[-1].shape[0],), buffer=T)
     prev.connect(sink.a_in)
     build_s = time.perf_counter() - t0
-    try:
+    from export.lava.shutdown import guarded
+
+    with guarded(src.stop):  # stops the runtime on any exit, Ctrl-C and SIGTERM included
         t1 = time.perf_counter()
         tag = "floating_pt" if precision == "float" else "fixed_pt"
         src.run(condition=RunSteps(num_steps=T), run_cfg=Loihi2SimCfg(select_tag=tag))
@@ -128,8 +130,6 @@ def run_learning_lava(net: LearningNetwork, x: np.ndarray, target: np.ndarray,
         learned = [_read_weights(c, l, precision) if (read_weights and l.plastic) else None
                    for c, l in zip(conns, net.layers)]
         states = [tuple(np.asarray(var.get()) for var in (n.u, n.v, n.d, n.f)) for n in neurons]
-    finally:
-        src.stop()
     return LavaLearningRun(weights=learned, out_spikes=out, build_s=build_s, run_s=run_s, states=states)
 
 
