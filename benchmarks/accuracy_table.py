@@ -171,7 +171,7 @@ def markdown(table: dict, meta: dict) -> str:
     for depth in [label(d) for d in DEPTHS] + [d for d in table if d not in map(label, DEPTHS)]:
         if depth not in table:
             continue
-        lines += [f"### {depth}", "", "| method | selected test acc. | final-epoch test acc. | CV selected | CV final "
+        lines += [f"#### {depth}", "", "| method | selected test acc. | final-epoch test acc. | CV selected | CV final "
                   "| per seed (selected) | s/epoch |", "|---|---|---|---|---|---|---|"]
         for m, c in table[depth].items():
             sel, fin, cv = c.get("selected"), c.get("final"), c.get("cv")

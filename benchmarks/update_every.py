@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--collect", action="store_true", help="train nothing: tabulate the finished runs")
+    p.add_argument("--name", default="update_every", help="results file name (NAME.json, NAME.md)")
     args = p.parse_args(argv)
     jobs = [(m, k, s) for m in args.methods for k in args.ks for s in args.seeds]
 
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "epochs": args.epochs, "sizes": DEPTH,
             "missing": [f"{m} K={k} seed {s}" for m, k, s, rec, _ in done if rec is None]}
     text = json.dumps({"meta": meta, "runs": rows}, indent=2).replace(str(ROOT) + "/", "")
-    (RESULTS / "update_every.json").write_text(text + "\n")
+    (RESULTS / f"{args.name}.json").write_text(text + "\n")
     lines = [f"2312-800-10 LIF, T=30, {args.epochs} epochs, embedded subset (900 train / 100 validation / "
              "100 test); s/epoch = mean whole-epoch training time, 1 thread, on a shared, loaded 2-core machine "
              "(compare the two K of a method, run at about the same time).", "",
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"{100 * r['final']:.1f} | {r['s_per_epoch']:.0f} |")
     if meta["missing"]:
         lines += ["", "Missing: " + ", ".join(meta["missing"])]
-    (RESULTS / "update_every.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 
