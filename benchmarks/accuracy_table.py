@@ -1,17 +1,23 @@
-"""Accuracy of every learning rule on the embedded N-MNIST subset, same network and seeds.
+"""Accuracy of every learning rule at 1, 2 and 3 hidden layers on the embedded N-MNIST subset.
 
-Runs ``spikeprop train`` (the very command users run) for each method and seed, trains
-on the 1,000 training recordings, tests on the 100 test recordings, and reports the
-final-epoch test accuracy as mean +- std over seeds; with ``--cv K`` also the K-fold
-cross-validated accuracy over all 1,100 recordings. Finished runs are reused (their
-folders hold metrics.jsonl), so an interrupted table resumes where it stopped.
+Each cell (depth x method) is ``spikeprop train`` -- the very command users run -- once per
+seed: 900 training recordings, 100 held out for validation (``--val-fraction 0.1``), scored
+on the 100 test recordings. Two test accuracies per run: the validation-selected checkpoint
+(best.pt, the figure to quote) and the final epoch. With ``--cv K`` also ``spikeprop train
+--cv K`` (K folds over the 1,000 training recordings, validation inside each fold's training
+part). Finished runs are reused (their folders hold metrics.jsonl / cv.json), so an
+interrupted table resumes where it stopped, and ``--collect`` tabulates what exists without
+training anything.
 
-    python benchmarks/accuracy_table.py                       # 6 methods x 3 seeds
-    python benchmarks/accuracy_table.py --cv 5 --methods sp-surrogate bptt
-    python benchmarks/accuracy_table.py --quick               # 1 seed, 2 epochs
+    python benchmarks/accuracy_table.py                                  # everything (hours)
+    python benchmarks/accuracy_table.py --seeds 0 --cv 0                 # 1 seed per cell
+    python benchmarks/accuracy_table.py --methods sp-voltage --depths 2312,512,512,10 --merge
+    python benchmarks/accuracy_table.py --collect                        # table of what exists
 
-Writes benchmarks/results/accuracy.json and benchmarks/results/accuracy.md
-(``accuracy_TAG.*`` for another ``--tag``).
+Writes benchmarks/results/accuracy.json and accuracy.md (``accuracy_TAG.*`` for another
+``--tag``); runs live in benchmarks/results/accuracy_runs/TAG/DEPTH/METHOD-seedS (-cvK).
+The markdown states a difference between two methods only where it exceeds the spread
+between seeds (see ``compare``); cells not measured are listed as missing.
 """
 from __future__ import annotations
 
@@ -27,14 +33,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-METHODS = ["sp-surrogate", "sp-voltage", "sp-two-compartment", "bptt", "bp-heaviside", "shallow"]
+METHODS = ["sp-surrogate", "sp-voltage", "bptt", "shallow", "drtp-two-compartment", "sp-dendritic"]
+DEPTHS = ["2312,800,10", "2312,512,512,10", "2312,400,400,400,10"]
 
 
-def command(method: str, seed: int | None, epochs: int, out: Path, extra: list[str]) -> list[str]:
-    cmd = ["spikeprop", "train", "--method", method, "--epochs", str(epochs), "--out", str(out)]
-    if seed is not None:
-        cmd += ["--seed", str(seed)]
-    return cmd + extra
+def label(depth: str) -> str:
+    return depth.replace(",", "-")
+
+
+def command(method: str, depth: str, seed: int | None, epochs: int, out: Path, extra: list[str],
+            cv: int = 0) -> list[str]:
+    cmd = ["spikeprop", "train", "--method", method, "--sizes", depth, "--epochs", str(epochs)]
+    cmd += ["--seed", str(seed)] if seed is not None else ["--cv", str(cv)]
+    return cmd + ["--out", str(out)] + extra
 
 
 def run(cmd: list[str], threads: int) -> tuple[int, float, str]:
@@ -47,12 +58,31 @@ def run(cmd: list[str], threads: int) -> tuple[int, float, str]:
     return proc.returncode, time.perf_counter() - start, tail
 
 
-def final_record(out: Path, epochs: int) -> dict | None:
+def run_record(out: Path, epochs: int) -> dict | None:
+    """Selected (first epoch with the best validation accuracy, as best.pt) and final-epoch
+    figures of a finished run, or None if it has not reached ``epochs``."""
     f = out / "metrics.jsonl"
     if not f.exists():
         return None
     recs = [json.loads(s) for s in f.read_text().splitlines() if s.strip()]
-    return recs[-1] if recs and recs[-1]["epoch"] >= epochs else None
+    if not recs or recs[-1]["epoch"] < epochs:
+        return None
+    recs = recs[:epochs]
+    best = max(recs, key=lambda r: (r.get("val_acc", -1.0), -r["epoch"]))
+    last = recs[-1]
+    return {"selected": best["test_acc"], "final": last["test_acc"], "epoch_selected": best["epoch"],
+            "val_acc": best.get("val_acc"), "nearest_selected": best.get("test_modes", {}).get("nearest"),
+            "train_rate_final": last.get("train_rate"),
+            "s_per_epoch": statistics.mean(r["train_time_s"] for r in recs)}
+
+
+def drop_checkpoints(base: Path, epochs: int) -> None:
+    """Delete best.pt/last.pt of finished runs (reused from metrics.jsonl / cv.json alone);
+    unfinished runs keep theirs so they can resume."""
+    for f in base.glob("**/*.pt"):
+        run_dir = f.parent.parent if f.parent.name.startswith("fold") else f.parent
+        if (run_dir / "cv.json").exists() or run_record(run_dir, epochs) is not None:
+            f.unlink()
 
 
 def summarize(values: list[float]) -> dict:
@@ -60,124 +90,168 @@ def summarize(values: list[float]) -> dict:
             "min": min(values), "max": max(values), "n": len(values)}
 
 
-def main(argv: list[str] | None = None) -> int:
+def measure(args, base: Path, extra: list[str]) -> dict:
+    """Run (or reuse) every requested run; returns {depth: {method: cell}}."""
+    jobs = [(d, m, s) for d in args.depths for m in args.methods for s in args.seeds]
+    jobs += [(d, m, None) for d in args.depths for m in args.methods if args.cv]
+    counter = {"done": 0}
+
+    def do(job):
+        d, m, s = job
+        out = base / label(d) / (f"{m}-seed{s}" if s is not None else f"{m}-cv{args.cv}")
+        cmd = command(m, d, s, args.epochs, out, extra, args.cv)
+        rec = run_record(out, args.epochs) if s is not None else _cv_record(out)
+        if rec is None and not args.collect:
+            if s is not None and (out / "last.pt").exists():
+                cmd += ["--resume"]
+            print(f"start {label(d)} {m} {'seed ' + str(s) if s is not None else f'{args.cv}-fold CV'}", flush=True)
+            rc, secs, tail = run(cmd, args.threads)
+            rec = run_record(out, args.epochs) if s is not None else _cv_record(out)
+            if rec is None:
+                print(f"FAILED ({secs:.0f} s) {' '.join(cmd)}: {tail}", flush=True)
+        counter["done"] += 1
+        if rec is not None:
+            print(f"[{counter['done']}/{len(jobs)}] {label(d)} {m:>20s} "
+                  f"{'seed ' + str(s) if s is not None else 'CV':>7s}: selected {100 * rec['selected']:5.1f} %, "
+                  f"final {100 * rec['final']:5.1f} %", flush=True)
+        return d, m, s, rec, " ".join(cmd)
+
+    with ThreadPoolExecutor(args.jobs) as pool:
+        done = list(pool.map(do, jobs))
+    cells: dict = {}
+    now = time.strftime("%Y-%m-%d %H:%M:%S")
+    for d, m, s, rec, cmd in done:
+        if rec is None:
+            continue
+        cell = cells.setdefault(label(d), {}).setdefault(m, {"seeds": {}, "measured": now})
+        if s is None:
+            cell["cv"] = dict(rec, command=cmd)
+        else:
+            cell["seeds"][str(s)] = dict(rec, command=cmd)
+    return cells
+
+
+def _cv_record(out: Path) -> dict | None:
+    f = out / "cv.json"
+    if not f.exists():
+        return None
+    res = json.loads(f.read_text())
+    return {"selected": res["mean"], "final": res["mean_final"], "selected_std": res["std"],
+            "final_std": res["std_final"], "folds": res["fold_acc"], "folds_final": res["fold_acc_final"], "k": res["k"]}
+
+
+def finish(cell: dict) -> dict:
+    """Seed summaries of a cell (selected and final test accuracy)."""
+    runs = list(cell["seeds"].values())
+    if runs:
+        cell["selected"] = summarize([r["selected"] for r in runs])
+        cell["final"] = summarize([r["final"] for r in runs])
+        cell["s_per_epoch"] = statistics.mean(r["s_per_epoch"] for r in runs)
+    return cell
+
+
+def compare(a: dict, b: dict) -> str | None:
+    """'a - b = +x points' only when both have >= 2 seeds and |mean difference| exceeds the
+    larger of the two seed standard deviations (the spread between seeds); else None."""
+    sa, sb = a.get("selected"), b.get("selected")
+    if not sa or not sb or sa["n"] < 2 or sb["n"] < 2:
+        return None
+    diff = sa["mean"] - sb["mean"]
+    spread = max(sa["std"], sb["std"])
+    return f"{100 * diff:+.1f} points (spread {100 * spread:.1f})" if abs(diff) > spread else None
+
+
+def markdown(table: dict, meta: dict) -> str:
+    lines = [f"Embedded N-MNIST subset, LIF, T=30 over 300 ms, batch 32, {meta['epochs']} epochs; "
+             "900 train / 100 validation (held out of the training recordings) / 100 test. "
+             "*selected* = test accuracy of best.pt (the epoch with the best validation accuracy); "
+             "*final* = test accuracy after the last epoch; mean +- std over seeds (n); "
+             "CV = K-fold over the 1,000 training recordings, validation inside each fold. "
+             "s/epoch was measured on a shared, heavily loaded 2-core machine (1 thread per run).", ""]
+    for depth in [label(d) for d in DEPTHS] + [d for d in table if d not in map(label, DEPTHS)]:
+        if depth not in table:
+            continue
+        lines += [f"#### {depth}", "", "| method | selected test acc. | final-epoch test acc. | CV selected | CV final "
+                  "| per seed (selected) | s/epoch |", "|---|---|---|---|---|---|---|"]
+        for m, c in table[depth].items():
+            sel, fin, cv = c.get("selected"), c.get("final"), c.get("cv")
+            fmt = (lambda s: f"{100 * s['mean']:.1f} +- {100 * s['std']:.1f} (n={s['n']})" if s else "-")
+            cvs = (f"{100 * cv['selected']:.1f} +- {100 * cv['selected_std']:.1f}",
+                   f"{100 * cv['final']:.1f} +- {100 * cv['final_std']:.1f}") if cv else ("-", "-")
+            per = ", ".join(f"{100 * r['selected']:.0f}" for r in c["seeds"].values()) or "-"
+            lines.append(f"| {m} | {fmt(sel)} | {fmt(fin)} | {cvs[0]} | {cvs[1]} | {per} | "
+                         f"{c.get('s_per_epoch', float('nan')):.0f} |")
+        diffs = [f"{m} vs {ref}: {txt}" for ref in ("bptt", "shallow") if ref in table[depth]
+                 for m, c in table[depth].items() if m != ref
+                 and (txt := compare(c, table[depth][ref])) is not None]
+        lines += ["", "Differences beyond the seed spread: " + ("; ".join(diffs) if diffs else
+                  "none can be stated (fewer than 2 seeds, or within the spread)."), ""]
+    if meta.get("missing"):
+        lines += ["Missing cells (not measured yet): " + ", ".join(meta["missing"]) + ".", ""]
+    lines.append(f"Command per cell: `spikeprop train --method METHOD --sizes DEPTH --epochs {meta['epochs']} "
+                 f"--seed SEED{(' ' + meta['extra']) if meta['extra'] else ''}`; CV: `... --cv K` instead of --seed.")
+    return "\n".join(lines) + "\n"
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
+    p.add_argument("--methods", nargs="+", default=METHODS)
+    p.add_argument("--depths", nargs="+", default=DEPTHS, metavar="SIZES", help="e.g. 2312,512,512,10")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    p.add_argument("--epochs", type=int, default=15)
-    p.add_argument("--cv", type=int, default=0, help="also K-fold CV over all 1,100 samples (seed 0)")
-    p.add_argument("--cv-methods", nargs="+", choices=METHODS, help="methods to cross-validate (default: all)")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--cv", type=int, default=5, help="also K-fold CV per cell (0: none)")
     p.add_argument("--jobs", type=int, default=2, help="runs in parallel (one thread each)")
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--quick", action="store_true", help="1 seed, 2 epochs")
-    p.add_argument("--tag", default="default", help="sub-folder of benchmarks/results/accuracy_runs")
+    p.add_argument("--tag", default="depth", help="sub-folder of benchmarks/results/accuracy_runs")
     p.add_argument("--merge", action="store_true",
-                   help="replace only the rows of --methods in an existing table (same epochs and "
-                        "seeds), keeping the others; each row records when it was measured")
+                   help="update only the measured cells in the existing JSON (same epochs and extra)")
+    p.add_argument("--collect", action="store_true", help="train nothing: tabulate the finished runs")
     p.add_argument("--extra", default="", help="extra options for every `spikeprop train`, quoted")
+    p.add_argument("--quick", action="store_true", help="smoke run: 1 seed, 2 epochs, no CV, 2312-800-10 only")
     p.add_argument("--keep-checkpoints", action="store_true",
                    help="keep best.pt/last.pt of finished runs (default: delete, ~40 MB per run)")
     args = p.parse_args(argv)
     if args.quick:
-        args.seeds, args.epochs = args.seeds[:1], 2
-    extra = args.extra.split()
+        args.seeds, args.epochs, args.cv, args.depths = args.seeds[:1], 2, 0, args.depths[:1]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
     base = RESULTS / "accuracy_runs" / args.tag
-    jobs = [(m, s) for m in args.methods for s in args.seeds]
-    cv_jobs = [m for m in (args.cv_methods or args.methods) if m in args.methods] if args.cv else []
-
-    def do(job):
-        m, s = job
-        out = base / f"{m}-seed{s}"
-        cmd = command(m, s, args.epochs, out, extra)
-        rec = final_record(out, args.epochs)
-        if rec is None:
-            if out.exists():
-                cmd += ["--resume"] if (out / "last.pt").exists() else []
-            rc, secs, tail = run(cmd, args.threads)
-            rec = final_record(out, args.epochs)
-            if rec is None:
-                print(f"FAILED {' '.join(cmd)}: {tail}", flush=True)
-                return m, s, None, cmd
-        print(f"{m:>19s} seed {s}: {100 * rec['test_acc']:5.1f} %  ({' '.join(cmd)})", flush=True)
-        return m, s, rec, cmd
-
-    def do_cv(m):
-        out = base / f"{m}-cv{args.cv}"
-        cmd = command(m, None, args.epochs, out, extra + ["--cv", str(args.cv)])
-        f = out / "cv.json"
-        if not f.exists():
-            rc, secs, tail = run(cmd, args.threads)
-            if not f.exists():
-                print(f"FAILED {' '.join(cmd)}: {tail}", flush=True)
-                return m, None, cmd
-        res = json.loads(f.read_text())
-        print(f"{m:>19s} {args.cv}-fold CV: {100 * res['mean']:5.1f} +- {100 * res['std']:.1f} %", flush=True)
-        return m, res, cmd
-
-    with ThreadPoolExecutor(args.jobs) as pool:
-        runs = list(pool.map(do, jobs))
-        cvs = list(pool.map(do_cv, cv_jobs))
-    if not args.keep_checkpoints:  # finished runs are reused from metrics.jsonl alone
-        for f in base.glob("**/*.pt"):
-            f.unlink()
+    cells = measure(args, base, args.extra.split())
+    if not args.keep_checkpoints:
+        drop_checkpoints(base, args.epochs)
+    name = "accuracy" if args.tag == "depth" else f"accuracy_{args.tag}"
+    path = RESULTS / f"{name}.json"
     table: dict = {}
-    for m in args.methods:
-        recs = [(s, r, c) for mm, s, r, c in runs if mm == m and r is not None]
-        if not recs:
-            continue
-        accs = [r["test_acc"] for _, r, _ in recs]
-        table[m] = {
-            "test_acc": summarize(accs),
-            "per_seed": {str(s): r["test_acc"] for s, r, _ in recs},
-            "test_modes_seed_mean": {k: statistics.mean(r["test_modes"][k] for _, r, _ in recs)
-                                     for k in recs[0][1].get("test_modes", {})},
-            "dead_final_seed_mean": [statistics.mean(r["dead"][l] for _, r, _ in recs)
-                                     for l in range(len(recs[0][1].get("dead", [])))],
-            "rate_final_seed_mean": [statistics.mean(r["rate"][l] for _, r, _ in recs)
-                                     for l in range(len(recs[0][1].get("rate", [])))],
-            "train_s_per_epoch": statistics.mean(r["train_time_s"] for _, r, _ in recs),
-            "commands": [" ".join(c) for _, _, c in recs],
-        }
-    now = time.strftime("%Y-%m-%d %H:%M:%S")
-    for m, res, cmd in cvs:
-        if res is not None and m in table:
-            table[m]["cv"] = {"k": res["k"], "mean": res["mean"], "std": res["std"],
-                              "folds": res["fold_acc"], "command": " ".join(cmd)}
-    for r in table.values():
-        r["measured"] = now
-    meta = {"when": now, "epochs": args.epochs, "seeds": args.seeds,
-            "extra": args.extra, "threads_per_run": args.threads,
-            "data": "embedded N-MNIST subset: train 1,000 / test 100 (CV: all 1,100)"}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    name = "accuracy" if args.tag == "default" else f"accuracy_{args.tag}"
-    if args.merge and (RESULTS / f"{name}.json").exists():
-        old = json.loads((RESULTS / f"{name}.json").read_text())
+    if args.merge and path.exists():
+        old = json.loads(path.read_text())
         om = old.get("meta", {})
-        if (om.get("epochs"), om.get("seeds"), om.get("extra", "")) != (args.epochs, args.seeds, args.extra):
-            raise SystemExit(f"--merge: {name}.json was measured with epochs={om.get('epochs')}, "
-                             f"seeds={om.get('seeds')}, extra={om.get('extra')!r}; rerun with the same settings")
-        merged = {}
-        for m, r in old.get("methods", {}).items():
-            merged[m] = table.get(m, dict(r, measured=r.get("measured", om.get("when", "?"))))
-        merged.update({m: r for m, r in table.items() if m not in merged})
-        table = merged
-        args.cv = args.cv or next((r["cv"]["k"] for r in table.values() if "cv" in r), 0)
+        if (om.get("epochs"), om.get("extra", "")) != (args.epochs, args.extra):
+            raise SystemExit(f"--merge: {path.name} was measured with epochs={om.get('epochs')}, "
+                             f"extra={om.get('extra')!r}; rerun with the same settings")
+        table = old.get("cells", {})
+    for depth, by_method in cells.items():
+        for m, cell in by_method.items():
+            merged = table.setdefault(depth, {}).setdefault(m, {"seeds": {}})
+            merged["seeds"].update(cell["seeds"])
+            merged.update({k: v for k, v in cell.items() if k != "seeds"})
+            finish(merged)
+    wanted = [(label(d), m) for d in (args.depths if args.quick else DEPTHS)
+              for m in METHODS + [m for m in args.methods if m not in METHODS]]
+    missing = [f"{d} {m}" for d, m in wanted if not table.get(d, {}).get(m, {}).get("seeds")]
+    missing_cv = [f"{d} {m}" for d, m in wanted if "cv" not in table.get(d, {}).get(m, {})]
+    meta = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "epochs": args.epochs, "extra": args.extra, "quick": args.quick,
+            "threads_per_run": args.threads, "missing": missing, "missing_cv": missing_cv,
+            "data": "embedded N-MNIST subset: train 900 / validation 100 / test 100 (CV: the 1,000 training recordings)"}
     # commands are recorded relative to the checkout (no machine paths in results)
-    text = json.dumps({"meta": meta, "methods": table}, indent=2).replace(str(ROOT) + "/", "")
-    (RESULTS / f"{name}.json").write_text(text + "\n")
-    lines = [f"| method | test acc. (mean +- std, {len(args.seeds)} seeds) | min-max |"
-             + (f" {args.cv}-fold CV |" if args.cv else "") + " dead hidden (final) | s/epoch (1 thread, shared CPU) |",
-             "|---|---|---|" + ("---|" if args.cv else "") + "---|---|"]
-    for m, r in table.items():
-        a = r["test_acc"]
-        cv = r.get("cv")
-        cv_cell = (f" {100 * cv['mean']:.1f} +- {100 * cv['std']:.1f} |" if cv else " - |") if args.cv else ""
-        dead = r["dead_final_seed_mean"][0] if r["dead_final_seed_mean"] else float("nan")
-        lines.append(f"| {m} | {100 * a['mean']:.1f} +- {100 * a['std']:.1f} | {100 * a['min']:.0f}-{100 * a['max']:.0f} |"
-                     f"{cv_cell} {100 * dead:.0f} % | {r['train_s_per_epoch']:.0f} |")
-    md = "\n".join(lines) + "\n\nCommand per cell: `spikeprop train --method METHOD --seed SEED --epochs " \
-        f"{args.epochs}{(' ' + args.extra) if args.extra else ''}`" + (f"; CV: `... --cv {args.cv}`" if args.cv else "") + "\n"
-    (RESULTS / f"{name}.md").write_text(md)
+    text = json.dumps({"meta": meta, "cells": table}, indent=2).replace(str(ROOT) + "/", "")
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text + "\n")
+    tmp.replace(path)
+    md = markdown(table, meta) + (f"\nNo CV yet for: {', '.join(missing_cv)}.\n" if missing_cv else "")
+    path.with_suffix(".md").write_text(md)
     print(md)
     return 0
 

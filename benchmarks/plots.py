@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STYLE = {"sp-voltage": ("tab:blue", "o"), "sp-surrogate": ("tab:green", "s"),
-         "sp-two-compartment": ("tab:purple", "^"), "bptt": ("tab:orange", "D"),
+         "sp-two-compartment": ("tab:purple", "^"), "sp-dendritic": ("tab:purple", "v"), "bptt": ("tab:orange", "D"),
          "snntorch": ("tab:red", "x")}
 LABEL = {"snntorch": "snntorch BPTT (tutorial loop)", "bptt": "BPTT (this project)"}
 

@@ -15,10 +15,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-METHOD_ORDER = ["sp-voltage", "sp-surrogate", "sp-two-compartment", "bptt", "snntorch"]
+# "sp-two-compartment": results measured before the rename (the label-projection rule, now
+# drtp-two-compartment; same cost per step as sp-dendritic)
+METHOD_ORDER = ["sp-voltage", "sp-surrogate", "sp-dendritic", "sp-two-compartment", "bptt", "snntorch"]
 METHOD_LABEL = {"snntorch": "snntorch BPTT (tutorial loop)", "bptt": "BPTT (this project)",
                 "sp-voltage": "SP-voltage", "sp-surrogate": "SP-surrogate",
-                "sp-two-compartment": "SP two-compartment"}
+                "sp-dendritic": "SP two-compartment (sp-dendritic)",
+                "sp-two-compartment": "two-compartment DRTP (measured as sp-two-compartment)"}
 
 
 def _load(path: Path) -> dict | None:
@@ -201,20 +204,19 @@ def accuracy_section(results: Path) -> list[str]:
     lines = ["### Accuracy on the embedded N-MNIST subset", ""]
     if acc and "meta" in acc:
         m = acc["meta"]
-        quick = m.get("epochs") == 2 and len(m.get("seeds", [])) == 1
-        cv = next((r["cv"]["k"] for r in acc.get("methods", {}).values() if "cv" in r), None)
-        cmd = "python benchmarks/accuracy_table.py" + (" --quick" if quick else "") + (f" --cv {cv}" if cv else "")
-        lines += [f"Train on 1,000, test on 100 recordings, {m.get('epochs')} epochs, seeds "
-                  f"{', '.join(map(str, m.get('seeds', [])))} ({m.get('when', '')}); produced by "
-                  f"`{cmd}` (`./run bench --only accuracy{' --quick' if quick else ''}` reruns it "
-                  "when its JSON is missing, else reuses it).", ""]
+        quick = bool(m.get("quick"))
+        cmd = "python benchmarks/accuracy_table.py" + (" --quick" if quick else "")
+        lines += [f"{m.get('epochs')} epochs, measured {m.get('when', '')}; produced by "
+                  f"`{cmd}` and merges of single cells (`--merge`; `./run bench --only accuracy"
+                  f"{' --quick' if quick else ''}` reruns it when its JSON is missing, else reuses it).", ""]
     if md.exists():
         lines += md.read_text().strip().splitlines()
     else:
         lines += ["| method | test acc. (mean +- std) |", "|---|---|"]
-        for name, r in acc.get("methods", {}).items():
-            a = r["test_acc"]
-            lines.append(f"| {name} | {100 * a['mean']:.1f} +- {100 * a['std']:.1f} |")
+        for depth, cells in acc.get("cells", {}).items():
+            for name, r in cells.items():
+                a = r.get("selected") or {"mean": float("nan"), "std": float("nan")}
+                lines.append(f"| {depth} {name} | {100 * a['mean']:.1f} +- {100 * a['std']:.1f} |")
     return lines + [""]
 
 

@@ -44,7 +44,7 @@ output (in --out): bench_training.json, bench_deploy.json, accuracy.json, learni
 (machine, versions, date, load, every figure, ratios to snntorch BPTT and to Lava),
 training_speed.png, training_memory.png, deploy_time.png and performance.md (the README's
 Performance section)."""
-METHODS = ("sp-voltage", "sp-surrogate", "sp-two-compartment", "bptt", "snntorch")
+METHODS = ("sp-voltage", "sp-surrogate", "sp-dendritic", "bptt", "snntorch")
 NETWORKS = ("2312-800-10", "2312-512-512-10")
 REFERENCE = "snntorch"
 
@@ -204,7 +204,7 @@ def add_training_ratios(runs: list[dict]) -> dict:
                 r = get.get((m, net, T))
                 if r and "speed_ratio_vs_snntorch" in r and m != REFERENCE:
                     summary["speed_ratio_vs_snntorch"][f"{m} {net} T={T}"] = r["speed_ratio_vs_snntorch"]
-    sp = ("sp-voltage", "sp-surrogate", "sp-two-compartment")
+    sp = ("sp-voltage", "sp-surrogate", "sp-dendritic")
     main_net = NETWORKS[0]
     at100 = {m: get[(m, main_net, 100)]["speed_ratio_vs_snntorch"] for m in sp
              if (m, main_net, 100) in get and "speed_ratio_vs_snntorch" in get[(m, main_net, 100)]}

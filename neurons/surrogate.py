@@ -5,7 +5,10 @@ Each maps ``v_pre - vth`` to 0/1 spikes in the forward pass. The surrogates come
 zero almost everywhere: with it, backpropagation through a spike carries no signal,
 which is exactly the dead-neuron setting we study. (snntorch's own ``heaviside``
 passes the gradient straight through where a spike occurred; it is offered here as
-``"straight_through_spiked"``.)
+``"straight_through_spiked"``.) ``"boxcar"`` is the windowed control between the two: a
+gradient of ``1 / (2 w)`` where ``|v - vth| < w`` and exactly zero elsewhere, so a neuron far
+below threshold (dead) gets no gradient while one near threshold (alive) does; it
+separates "no gradient reaches dead neurons" from "no gradient at all".
 """
 from __future__ import annotations
 
@@ -35,6 +38,29 @@ def true_heaviside() -> SpikeFn:
     return _TrueHeaviside.apply
 
 
+class _Boxcar(torch.autograd.Function):
+    """Heaviside forward, ``1{|x| < w} / (2 w)`` backward (unit area, like the spike's delta)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, width: float) -> torch.Tensor:  # type: ignore[override]
+        ctx.save_for_backward(x)
+        ctx.width = width
+        return (x > 0).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):  # type: ignore[override]
+        (x,) = ctx.saved_tensors
+        window = (x.abs() < ctx.width).to(grad_output.dtype)
+        return grad_output * window / (2.0 * ctx.width), None
+
+
+def boxcar(width: float = 0.5) -> SpikeFn:
+    """Windowed surrogate: zero gradient outside ``|v - vth| < width`` (eRBP's boxcar)."""
+    if not width > 0:
+        raise ValueError(f"boxcar width must be positive, got {width}")
+    return lambda x: _Boxcar.apply(x, float(width))
+
+
 def _dtype_preserving(fn: SpikeFn) -> SpikeFn:
     """snntorch surrogates return float32 spikes; keep the input's dtype (float64 runs)."""
 
@@ -52,6 +78,7 @@ SURROGATES: dict[str, Callable[[], SpikeFn]] = {
     "straight_through": _sn.straight_through_estimator,
     "straight_through_spiked": _sn.heaviside,
     "heaviside": true_heaviside,
+    "boxcar": boxcar,
 }
 DEFAULT_SURROGATE = "fast_sigmoid"
 
@@ -65,7 +92,7 @@ def spike_fn(name: str = DEFAULT_SURROGATE, **kwargs: float) -> SpikeFn:
             f"unknown surrogate {name!r}; choose one of: {', '.join(sorted(SURROGATES))}"
         ) from None
     fn = factory(**kwargs)
-    return fn if name == "heaviside" else _dtype_preserving(fn)
+    return fn if name in ("heaviside", "boxcar") else _dtype_preserving(fn)
 
 
 def spike_for_step(fn: SpikeFn) -> SpikeFn:

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from spikeprop.config import TrainConfig
+from spikeprop.config import TrainConfig, upgrade_method
 from spikeprop.errors import CheckpointError, ConfigError
 from spikeprop.model import NetConfig, SpikingNet
 from spikeprop.rules.signal import TargetSignal
@@ -124,10 +124,10 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
 def configs_of(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> tuple[NetConfig, TrainConfig]:
     """The network and training configs a checkpoint holds; ``CheckpointError`` names the file."""
     try:
-        train = dict(ckpt["train"])
+        net, train = upgrade_method(dict(ckpt["net"]), dict(ckpt["train"]))  # old method names
         train.setdefault("val_fraction", 0.0)  # checkpoints from before the validation split had none
         train.setdefault("sp_rate_weight", 0.0)  # ... or the SP rate term: resume them as they ran
-        return NetConfig.from_dict(ckpt["net"]), TrainConfig.from_dict(train)
+        return NetConfig.from_dict(net), TrainConfig.from_dict(train)
     except (ConfigError, KeyError, TypeError, ValueError) as exc:  # Type/ValueError: a field of the wrong type
         raise CheckpointError(f"{path}: invalid configuration in checkpoint: {exc}") from None
 

@@ -15,11 +15,23 @@ from spikeprop.errors import ConfigError, SpikePropError
 if TYPE_CHECKING:
     from spikeprop.model import NetConfig
 
-METHODS = ("sp-voltage", "sp-surrogate", "sp-two-compartment", "bptt", "bp-heaviside", "shallow")
+METHODS = ("sp-voltage", "sp-surrogate", "sp-dendritic", "drtp-two-compartment", "bptt", "bptt-boxcar", "shallow")
 SP_METHODS = ("sp-voltage", "sp-surrogate")
 DATASETS = ("nmnist", "fashion-mnist")
 ENCODINGS = ("rate", "latency")  # spike codes of static images (spikeprop.data.encoding)
 INPUT_WIDTHS = {"nmnist": 2312, "fashion-mnist": 784}  # default first layer width per data set
+# explicit three-factor rules on two-compartment neurons (``rules.two_compartment``)
+TWO_COMPARTMENT_METHODS = ("sp-dendritic", "drtp-two-compartment")
+# whole-sequence backpropagation (``rules.bptt``); bptt-boxcar: the windowed surrogate
+BPTT_METHODS = ("bptt", "bptt-boxcar")
+# methods whose output layer is always a classifier (one unit per class)
+CLASSIFIER_METHODS = BPTT_METHODS + ("shallow",)
+# Names of earlier versions, mapped when a config file or checkpoint is read (with a note):
+# "sp-two-compartment" fed each hidden dendrite a fixed random +-1 projection of the label
+# (DRTP, not SP) unless its "tc_dend" was "forward" (the target pass through the layer's own
+# weights: the true form, now "sp-dendritic"); "bp-heaviside" was BPTT with the true, zero
+# spike gradient (equal to "shallow" by construction), i.e. bptt with surrogate "heaviside".
+RENAMED_METHODS = {"sp-two-compartment": "drtp-two-compartment", "bp-heaviside": "bptt"}
 
 
 @dataclass
@@ -71,10 +83,16 @@ class TrainConfig:
     tc_slope: float = 2.0  # post error = sigmoid(slope*(v_dend-vth)) - sigmoid(slope*(v_free-vth))
     tc_gate: float = 1.0  # >0: error only where |v_free - vth| < tc_gate (boxcar, as in eRBP); 0: off
     tc_drive: float = 0.5  # output layer: one-hot label current into the dendrite per step
-    tc_dend: str = "label"  # hidden dendrites: "label" (tc_dend_drive * B onehot(y), B fixed random
-    #   +-1) or "forward" (the target branch's current through the layer's own weights, W t_y)
-    tc_dend_drive: float = 0.5  # "label": dendrite current per step (+-0.5 -> +-5 at steady state)
-    tc_dend_p: float = 0.2  # "label": fraction of +1 entries in B (classes a hidden neuron fires for)
+    # hidden dendrites' drive, drtp-two-compartment: tc_dend_drive * B onehot(y), B fixed random +-1;
+    # sp-dendritic with tc_target_norm: tc_dend_drive * (z - tc_target_shift), z the target pass
+    # current of the sample's class centred over the classes and scaled to unit RMS per layer
+    tc_dend_drive: float = 0.5  # dendrite current per step (+-0.5 -> +-5 at steady state)
+    tc_dend_p: float = 0.2  # drtp: fraction of +1 entries in B (classes a hidden neuron fires for)
+    tc_target_norm: bool = True  # sp-dendritic: normalise the target pass current (False: raw W t_y)
+    tc_target_shift: float = 0.0  # sp-dendritic: z above this drives a neuron to fire (0: ~half of them)
+    # sp-dendritic: the dendrite/soma error with SP-surrogate ("surrogate": sigmoid(v_d) -
+    # sigmoid(v_soma)) or SP-voltage semantics ("voltage": max(v_d, 0) - max(v_soma, 0))
+    tc_error: str = "surrogate"
     # --- metrics
     near_dead_rate: float = 0.01  # spikes per step below which a neuron counts as near-dead
     saturated_rate: float = 0.9  # spikes per step above which a neuron counts as saturated
@@ -99,7 +117,7 @@ class TrainConfig:
             (0.0 <= self.tc_trace_decay < 1.0, "tc_trace_decay must be in [0, 1)"),
             (self.tc_hidden_lr is None or self.tc_hidden_lr > 0, "tc_hidden_lr must be positive"),
             (self.tc_gate >= 0, f"tc_gate must be >= 0, got {self.tc_gate}"),
-            (self.tc_dend in ("label", "forward"), f"tc_dend must be 'label' or 'forward', got {self.tc_dend!r}"),
+            (self.tc_error in ("surrogate", "voltage"), f"tc_error must be 'surrogate' or 'voltage', got {self.tc_error!r}"),
             (0.0 <= self.tc_dend_p <= 1.0, f"tc_dend_p must be in [0, 1], got {self.tc_dend_p}"),
             (0.0 <= self.sp_trace < 1.0, "sp_trace must be in [0, 1)"),
             (self.sp_rate_weight >= 0, f"sp_rate_weight must be >= 0, got {self.sp_rate_weight}"),
@@ -128,16 +146,46 @@ class TrainConfig:
 
 
 def net_config_for(method: str, net: "NetConfig") -> "NetConfig":
-    """The network a method trains: bp-heaviside uses the true spike gradient, the
-    two-compartment rule needs two-compartment neurons (everything else is unchanged)."""
+    """The network a method trains: bptt-boxcar uses the windowed surrogate, the
+    two-compartment rules need two-compartment neurons (everything else is unchanged)."""
     from spikeprop.model import NetConfig
 
     d = net.to_dict()
-    if method == "bp-heaviside":
-        d["surrogate"] = "heaviside"
-    if method == "sp-two-compartment":
+    if method == "bptt-boxcar":
+        d["surrogate"] = "boxcar"
+    if method in TWO_COMPARTMENT_METHODS:
         d["neuron"] = "two_compartment"
     return NetConfig.from_dict(d)
+
+
+class RenamedMethodWarning(UserWarning):
+    """A config or checkpoint used a method name of an earlier version (mapped; one-line note)."""
+
+
+def upgrade_method(net: dict[str, Any], train: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Copies of (net, train) config dicts with an old method name mapped to today's
+    (``RENAMED_METHODS``); warns ``RenamedMethodWarning`` once per mapping. Behaviour is kept:
+    bp-heaviside -> bptt with surrogate "heaviside"; sp-two-compartment -> drtp-two-compartment,
+    or sp-dendritic if it ran with ``tc_dend="forward"``."""
+    import warnings
+
+    net, train = dict(net), dict(train)
+    old = train.get("method")
+    dend = train.pop("tc_dend", None)  # a field of sp-two-compartment, now implied by the method
+    if not isinstance(old, str) or old not in RENAMED_METHODS:  # a wrong type is reported by TrainConfig
+        return net, train
+    new = "sp-dendritic" if old == "sp-two-compartment" and dend == "forward" else RENAMED_METHODS[old]
+    train["method"] = new
+    if new == "sp-dendritic":
+        train.setdefault("tc_target_norm", False)  # the old forward mode fed the raw current
+    how = ""
+    if old == "bp-heaviside":
+        net["surrogate"] = "heaviside"
+        how = " with surrogate 'heaviside' (the true, zero spike gradient; equal to shallow)"
+    elif new == "drtp-two-compartment":
+        how = " (its hidden dendrites get a fixed random projection of the label: DRTP, not SP)"
+    warnings.warn(f"method {old!r} is now {new!r}{how}", RenamedMethodWarning, stacklevel=2)
+    return net, train
 
 
 def split_config(d: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -147,14 +195,14 @@ def split_config(d: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     if set(d) <= {"net", "train"}:
         from spikeprop.validate import check_section
 
-        return check_section("net", d.get("net", {})), check_section("train", d.get("train", {}))
+        return upgrade_method(check_section("net", d.get("net", {})), check_section("train", d.get("train", {})))
     net_keys = set(NetConfig.__dataclass_fields__)
     train_keys = {f.name for f in fields(TrainConfig)}
-    unknown = sorted(set(d) - net_keys - train_keys)
+    unknown = sorted(set(d) - net_keys - train_keys - {"tc_dend"})
     if unknown:
         raise ConfigError(f"unknown config keys: {', '.join(unknown)}")
-    return ({k: v for k, v in d.items() if k in net_keys},
-            {k: v for k, v in d.items() if k in train_keys})
+    return upgrade_method({k: v for k, v in d.items() if k in net_keys},
+                          {k: v for k, v in d.items() if k in train_keys | {"tc_dend"}})
 
 
 def read_config_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:

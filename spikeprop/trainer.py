@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from spikeprop.checkpoint import check_same_model, load_checkpoint, load_weights, save_checkpoint
-from spikeprop.config import TrainConfig, net_config_for
+from spikeprop.config import CLASSIFIER_METHODS, TrainConfig, net_config_for
 from spikeprop.distributed import is_main, owns_samples, setup as setup_distributed, shard, sum_over_workers
 from spikeprop.errors import ConfigError, NonFiniteLossError
 from spikeprop.model import NetConfig, SpikingNet
@@ -48,7 +48,7 @@ class Trainer:
         setup_distributed()  # joins torchrun's workers when launched by it; no-op otherwise
         self.net, self.signal = build(net_cfg, cfg)
         self.net_cfg = self.net.cfg
-        if self.net_cfg.sizes[-1] != cfg.n_classes and (cfg.output == "classifier" or cfg.method in ("bptt", "bp-heaviside", "shallow")):
+        if self.net_cfg.sizes[-1] != cfg.n_classes and (cfg.output == "classifier" or cfg.method in CLASSIFIER_METHODS):
             raise ConfigError(f"the output layer must have {cfg.n_classes} units (one per class) "
                              f"for a classifier output; sizes end with {self.net_cfg.sizes[-1]}")
         self.learner = make_learner(self.net, self.signal, cfg)

@@ -75,6 +75,23 @@ def set_threads(n: int | None) -> None:
         torch.set_num_threads(int(n))
 
 
+def show_notes_as_one_line(command: str) -> None:
+    """Library notes (``warnings`` of spikeprop's own categories, e.g. a renamed method in an
+    old checkpoint) print as one line ``spikeprop COMMAND: note: ...`` instead of a warning
+    with file and source line."""
+    import warnings
+
+    plain = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if category.__module__.startswith("spikeprop"):
+            print(f"spikeprop {command}: note: {message}", file=sys.stderr)
+        else:
+            plain(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+
+
 def main(argv: list[str] | None = None) -> int:
     # Before torch loads: OpenMP threads that sleep instead of spin. On a shared or busy
     # machine spinning threads made training up to 10x slower; on an idle one it costs nothing.
@@ -88,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     from spikeprop.cli import failure
 
     previous = failure.install_signal_handlers()
+    show_notes_as_one_line(args.command)
     try:
         set_threads(getattr(args, "threads", None))
         code = int(args._run(args) or 0)

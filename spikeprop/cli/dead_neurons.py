@@ -26,7 +26,7 @@ examples:
   spikeprop dead-neurons                                # default study (~1-2 min on 2 cores)
   spikeprop dead-neurons --quick --out runs/dn-quick    # tiny smoke run (~15 s)
   spikeprop dead-neurons --stress-threshold 3 --stress-bias -0.2 --epochs 12
-  spikeprop dead-neurons --methods bp-heaviside,sp-voltage --settings high-threshold --seeds 0,1,2
+  spikeprop dead-neurons --methods bptt-boxcar,sp-voltage --settings high-threshold --seeds 0,1,2
   spikeprop dead-neurons --data ~/N-MNIST --train-limit 5000 --sizes 2312,800,10
 
 A run that fails is reported in one line (traceback in its folder) and the others go
@@ -69,7 +69,7 @@ def _add_study_options(p: argparse.ArgumentParser, d) -> None:
     p.add_argument("--sizes", metavar="N,N,..",
                    help=f"layer widths incl. input and output (default {','.join(map(str, d.sizes))})")
     p.add_argument("--neuron", choices=("lif", "cuba_lif", "two_compartment"),
-                   help=f"neuron model (default {d.neuron}; sp-two-compartment always uses two_compartment)")
+                   help=f"neuron model (default {d.neuron}; the two-compartment rules always use two_compartment)")
     from spikeprop.validate import positive_float, positive_int
 
     p.add_argument("--T", type=positive_int, help=f"time bins per recording (default {d.T}, over {d.window_ms:g} ms)")

@@ -7,10 +7,18 @@ EPILOG = """\
 methods:
   sp-surrogate        SP, layer loss on sigmoid(v_pre - vth) (before the spike)
   sp-voltage          SP, layer loss on the membrane voltage itself (no surrogate at all)
-  sp-two-compartment  target drives the dendrite, input the soma; explicit 3-factor dW
+  sp-dendritic        two-compartment SP: each layer's dendrite integrates the target pass
+                      (the class's target signal fed forward through the same weights), the
+                      soma the input; dW from their difference, an explicit 3-factor rule
+                      (--tc-error surrogate|voltage: SP-surrogate or SP-voltage semantics)
+  drtp-two-compartment  baseline, NOT SP: hidden dendrites get a fixed random +-1 projection
+                      of the label (direct random target projection); same 3-factor rule
   bptt                backpropagation through time with a surrogate gradient (snntorch)
-  bp-heaviside        BPTT with the true (zero) spike gradient: the dead-neuron baseline
+  bptt-boxcar         BPTT whose surrogate is zero outside |v - vth| < 0.5: dead neurons get
+                      no gradient, live ones do (the dead-neuron control)
   shallow             only the output layer learns (hidden layers stay random)
+Old names in config files and checkpoints still load, with a note: sp-two-compartment ->
+drtp-two-compartment; bp-heaviside -> bptt with surrogate heaviside (equal to shallow).
 
 examples:
   spikeprop train                                   # SP-surrogate on the embedded N-MNIST subset
@@ -73,7 +81,10 @@ def add_sp_args(p: argparse.ArgumentParser) -> None:
     from spikeprop.validate import positive_int, unit_interval
 
     p.add_argument("--update-every", type=positive_int, dest="update_every", metavar="K",
-                   help="SP: local loss + update every K time steps (default 10)")
+                   help="SP and two-compartment rules: local loss + weight update every K time "
+                        "steps (default 10; 1 = every step)")
+    p.add_argument("--tc-error", choices=("surrogate", "voltage"), dest="tc_error",
+                   help="sp-dendritic: error with SP-surrogate or SP-voltage semantics (default surrogate)")
     p.add_argument("--loss", choices=("contrastive", "l2"), help="SP layer loss (default contrastive)")
     p.add_argument("--sp-trace", type=unit_interval, dest="sp_trace", metavar="DECAY",
                    help="SP: gradient through an eligibility trace of the input (e.g. 0.9; default 0)")
@@ -101,7 +112,8 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
 
 NET_KEYS = ("neuron", "sizes")
 TRAIN_KEYS = ("method", "dataset", "encoding", "T", "batch_size", "epochs", "lr", "seed", "threads", "update_every",
-              "loss", "output", "sp_trace", "sp_v_floor", "val_fraction", "sp_rate_weight", "sp_rate_layers")
+              "loss", "output", "sp_trace", "sp_v_floor", "val_fraction", "sp_rate_weight", "sp_rate_layers",
+              "tc_error")
 _RAW = object()  # --sp-v-floor none: distinct from "option not given" (None)
 
 

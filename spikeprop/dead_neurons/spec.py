@@ -7,9 +7,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-DEFAULT_METHODS = ("bp-heaviside", "bptt", "sp-voltage", "sp-voltage-raw", "sp-surrogate", "sp-two-compartment")
-# study-only variants: a label -> (training method, TrainConfig overrides)
-VARIANTS = {"sp-voltage-raw": ("sp-voltage", {"sp_v_floor": None})}  # loss on the raw v_pre
+DEFAULT_METHODS = ("bptt-boxcar", "bptt", "sp-voltage", "sp-voltage-raw", "sp-surrogate", "sp-dendritic",
+                   "drtp-two-compartment")
+# study-only variants: a label -> (training method, TrainConfig overrides, NetConfig overrides)
+VARIANTS = {
+    "sp-voltage-raw": ("sp-voltage", {"sp_v_floor": None}, {}),  # loss on the raw v_pre
+    # the former control (not a default): the true, zero spike gradient, so hidden layers
+    # never learn (= shallow by construction); kept so earlier studies can be re-run
+    "bp-heaviside": ("bptt", {}, {"surrogate": "heaviside"}),
+}
+LABELS = DEFAULT_METHODS + tuple(v for v in VARIANTS if v not in DEFAULT_METHODS)
 SETTINGS = ("normal", "high-threshold", "negative-bias")
 
 
@@ -40,11 +47,12 @@ class StudySpec:
     def __post_init__(self) -> None:
         from spikeprop.errors import SpikePropError
 
-        if any(m not in DEFAULT_METHODS for m in self.methods):
-            from spikeprop.config import METHODS  # imports torch: only when needed
+        if any(m not in LABELS for m in self.methods):
+            from spikeprop.config import METHODS as TRAIN_METHODS  # imports torch: only when needed
+            METHODS = tuple(TRAIN_METHODS) + tuple(VARIANTS)
             bad = [m for m in self.methods if m not in METHODS]
         else:
-            bad, METHODS = [], DEFAULT_METHODS
+            bad, METHODS = [], LABELS
         if bad:
             raise SpikePropError(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")
         bad = [s for s in self.settings if s not in SETTINGS]
@@ -62,9 +70,11 @@ class StudySpec:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def net_dict(self, setting: str) -> dict[str, Any]:
-        """The ``NetConfig`` fields of a setting (the method may still change neuron/surrogate)."""
-        d: dict[str, Any] = {"sizes": list(self.sizes), "neuron": self.neuron}
+    def net_dict(self, setting: str, method: str | None = None) -> dict[str, Any]:
+        """The ``NetConfig`` fields of a setting (and of a study variant ``method``; the
+        training method may still change neuron/surrogate, see ``config.net_config_for``)."""
+        d: dict[str, Any] = {"sizes": list(self.sizes), "neuron": self.neuron,
+                             **VARIANTS.get(method or "", (None, {}, {}))[2]}
         if setting == "high-threshold":
             d["threshold"] = self.stress_threshold
         elif setting == "negative-bias":
@@ -72,7 +82,7 @@ class StudySpec:
         return d
 
     def train_dict(self, method: str, seed: int) -> dict[str, Any]:
-        method, extra = VARIANTS.get(method, (method, {}))
+        method, extra, _ = VARIANTS.get(method, (method, {}, {}))
         return {**extra, "method": method, "T": self.T, "window_ms": self.window_ms, "epochs": self.epochs,
                 "batch_size": self.batch_size, "lr": self.lr, "seed": seed, "threads": self.threads,
                 "near_dead_rate": self.near_dead_rate, "saturated_rate": self.saturated_rate}

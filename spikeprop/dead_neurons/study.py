@@ -43,7 +43,7 @@ def run_one(spec: StudySpec, setting: str, method: str, seed: int, train, test,
 
     res = RunResult(setting, method, seed)
     start = time.perf_counter()
-    net_cfg = NetConfig.from_dict(spec.net_dict(setting))
+    net_cfg = NetConfig.from_dict(spec.net_dict(setting, method))
     cfg = TrainConfig.from_dict(spec.train_dict(method, seed))
     trainer = Trainer(net_cfg, cfg, out if checkpoints else None, progress=False, plot=False)
     rec0 = {"epoch": 0, "method": method, **trainer.evaluate(test)}

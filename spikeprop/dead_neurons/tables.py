@@ -56,8 +56,8 @@ def markdown(results: list[RunResult], spec: StudySpec, meta: dict[str, Any] | N
     lvl = f"{100 * spec.recovery_level:g} %"
     meta = meta or {}
     lines = [
-        f"Network {'-'.join(map(str, spec.sizes))} {spec.neuron} (sp-two-compartment: two_compartment "
-        f"neurons), T={spec.T} bins over {spec.window_ms:g} ms, {spec.epochs} epochs, batch "
+        f"Network {'-'.join(map(str, spec.sizes))} {spec.neuron} (sp-dendritic, drtp-two-compartment: "
+        f"two_compartment neurons), T={spec.T} bins over {spec.window_ms:g} ms, {spec.epochs} epochs, batch "
         f"{spec.batch_size}, Adam lr {spec.lr:g}, seed(s) {', '.join(map(str, spec.seeds))}; "
         f"data: {meta.get('n_train', '?')} train / {meta.get('n_test', '?')} test recordings "
         f"({spec.data_dir or 'embedded N-MNIST subset'}).",

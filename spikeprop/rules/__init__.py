@@ -3,12 +3,14 @@
 ``make_learner(net, signal, cfg)`` picks the rule named by ``cfg.method``:
 
 - ``sp-voltage``, ``sp-surrogate``, ``shallow``: per-window local losses (``rules.sp``)
-- ``sp-two-compartment``: explicit three-factor dW (``rules.two_compartment``)
-- ``bptt``, ``bp-heaviside``: backpropagation through time (``rules.bptt``)
+- ``sp-dendritic`` (two-compartment SP: the dendrite integrates the target pass through the
+  layer's own weights) and ``drtp-two-compartment`` (the dendrite gets a fixed random
+  projection of the label, DRTP): explicit three-factor dW (``rules.two_compartment``)
+- ``bptt``, ``bptt-boxcar``: backpropagation through time (``rules.bptt``)
 """
 from __future__ import annotations
 
-from spikeprop.config import TrainConfig
+from spikeprop.config import TWO_COMPARTMENT_METHODS, TrainConfig
 from spikeprop.model import SpikingNet
 from spikeprop.rules.base import BatchResult, Learner, readout_activity
 from spikeprop.rules.signal import TargetSignal
@@ -19,7 +21,7 @@ def make_learner(net: SpikingNet, signal: TargetSignal, cfg: TrainConfig) -> Lea
     if cfg.method in ("sp-voltage", "sp-surrogate", "shallow"):
         from spikeprop.rules.sp import LocalLearner
         return LocalLearner(net, signal, cfg)
-    if cfg.method == "sp-two-compartment":
+    if cfg.method in TWO_COMPARTMENT_METHODS:
         from spikeprop.rules.two_compartment import TwoCompartmentLearner
         return TwoCompartmentLearner(net, signal, cfg)
     from spikeprop.rules.bptt import BPTTLearner

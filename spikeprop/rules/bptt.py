@@ -1,10 +1,13 @@
-"""Backpropagation baselines on the same network: BPTT with a surrogate, BP with Heaviside.
+"""Backpropagation baselines on the same network: BPTT with a surrogate, and with a boxcar.
 
 The whole sequence is unrolled with gradients through the neuron state, as snntorch
 does; the output layer's voltage is scored with cross-entropy at every step (snntorch
-tutorial loss). The spike function is the network's ``cfg.surrogate``; ``bp-heaviside``
-builds the network with ``"heaviside"`` (true, zero gradient), so hidden layers only
-learn through nothing: the dead-neuron baseline. Memory grows with T by nature.
+tutorial loss). The spike function is the network's ``cfg.surrogate``; ``bptt-boxcar``
+builds the network with ``"boxcar"`` (gradient only where ``|v - vth| < 0.5``): the
+dead-neuron control, since a neuron far below threshold gets no gradient at all while
+one near threshold learns as under BPTT. (The true Heaviside gradient is zero for every
+hidden neuron, so BPTT with it equals ``shallow``; old ``bp-heaviside`` configs map to
+``bptt`` with surrogate ``"heaviside"``.) Memory grows with T by nature.
 """
 from __future__ import annotations
 

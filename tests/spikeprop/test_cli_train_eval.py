@@ -18,7 +18,8 @@ def test_help(argv, capsys):
     assert info.value.code == 0
     text = capsys.readouterr().out
     if argv[0] == "train":
-        assert "examples:" in text and "--resume" in text and "sp-two-compartment" in text
+        assert "examples:" in text and "--resume" in text and "drtp-two-compartment" in text
+        assert "sp-dendritic" in text and "bptt-boxcar" in text and "direct random target projection" in text
 
 
 @pytest.fixture

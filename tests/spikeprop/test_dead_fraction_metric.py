@@ -67,7 +67,7 @@ def test_voltage_histogram_is_relative_to_threshold():
     assert hist[i] == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("method", ["bp-heaviside", "sp-voltage", "sp-two-compartment"])
+@pytest.mark.parametrize("method", ["bptt-boxcar", "sp-voltage", "drtp-two-compartment", "sp-dendritic"])
 def test_huge_threshold_network_is_reported_100_percent_dead(method):
     cfg = TrainConfig(method=method, T=10, epochs=0)
     data = toy_dataset(20, T=10, n_inputs=48, n_classes=10, p_on=0.6)

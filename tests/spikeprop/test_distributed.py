@@ -26,7 +26,7 @@ from spikeprop.trainer import Trainer
 
 # (method, n samples): 257 = 128 + 128 + 1 (the last batch leaves worker 1 a ghost shard),
 # 291 = 128 + 128 + 35 (shards of 18 and 17 samples, weighted by size)
-CASES = [("sp-surrogate", 257), ("bptt", 291), ("sp-two-compartment", 291)]
+CASES = [("sp-surrogate", 257), ("bptt", 291), ("drtp-two-compartment", 291)]
 BATCH = 128
 
 

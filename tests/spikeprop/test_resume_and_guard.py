@@ -22,7 +22,7 @@ def make(method, epochs, out):
     return Trainer(NetConfig(sizes=[48, 16, 4], init_gain=2.0), cfg, out, progress=False, plot=False)
 
 
-@pytest.mark.parametrize("method", ["sp-surrogate", "sp-two-compartment", "bptt"])
+@pytest.mark.parametrize("method", ["sp-surrogate", "drtp-two-compartment", "sp-dendritic", "bptt"])
 def test_resume_is_bitwise_exact(tmp_path, method):
     full = make(method, 2, tmp_path / "full")
     full.fit(TRAIN, test=TEST)
@@ -62,7 +62,7 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
 
 
 def test_two_compartment_nan_guard(tmp_path):
-    tr = make("sp-two-compartment", 1, None)
+    tr = make("sp-dendritic", 1, None)
     with torch.no_grad():
         tr.net.fcs[1].weight[0, 0] = float("inf")
     with pytest.raises(NonFiniteLossError):

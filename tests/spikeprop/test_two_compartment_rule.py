@@ -15,7 +15,7 @@ torch.set_num_threads(1)
 
 
 def setup(update_every=3):
-    cfg = TrainConfig(method="sp-two-compartment", T=6, update_every=update_every, n_classes=4,
+    cfg = TrainConfig(method="drtp-two-compartment", T=6, update_every=update_every, n_classes=4,
                       target_density=0.25, tc_lr=0.5, tc_hidden_lr=0.5)
     net, signal = build(NetConfig(sizes=[48, 16, 4], init_gain=3.0), cfg)
     x, y = toy_dataset(8, T=6).batch(torch.arange(8))
