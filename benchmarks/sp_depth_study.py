@@ -72,6 +72,31 @@ def train_one(args: argparse.Namespace, sizes: str, method: str, layers: str, we
     return row
 
 
+def _pct(xs: list[float]) -> str:
+    """Mean and, with several seeds, the spread (max - min) in points."""
+    mean = 100 * sum(xs) / len(xs)
+    return f"{mean:.1f}" if len(xs) == 1 else f"{mean:.1f} ({100 * (max(xs) - min(xs)):.0f})"
+
+
+def table(rows: list[dict]) -> str:
+    """Markdown table, one line per configuration, seeds pooled: mean (max - min spread)."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        if r.get("driver") == "spikeprop train":
+            key = (r["sizes"], r["method"], r["sp_rate_layers"], r["sp_rate_weight"])
+            groups.setdefault(key, {})[r["seed"]] = r  # the last row of a seed wins
+    lines = ["| network | method | rate layers | w | seeds | best val | test @best val | test final "
+             "| hidden rates at the end | dead |", "|" + "---|" * 10]
+    for (sizes, method, layers, w), by_seed in groups.items():
+        rs = [by_seed[s] for s in sorted(by_seed)]
+        col = lambda k: _pct([r[k] for r in rs])  # noqa: E731
+        rate = " / ".join(f"{sum(r['rate'][i] for r in rs) / len(rs):.3f}" for i in range(len(rs[0]["rate"])))
+        dead = " / ".join(f"{100 * sum(r['dead'][i] for r in rs) / len(rs):.0f}" for i in range(len(rs[0]["dead"])))
+        lines.append(f"| {sizes.replace(',', '-')} | {method} | {layers} | {w:g} | {','.join(map(str, sorted(by_seed)))} "
+                     f"| {col('best_val')} | {col('best_val_test')} | {col('final_test')} | {rate} | {dead} % |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--methods", default="sp-voltage,sp-surrogate")
@@ -85,7 +110,12 @@ def main() -> None:
     p.add_argument("--jobs", type=int, default=1, help="trainings at once (each on one thread)")
     p.add_argument("--root", default="runs/sp_depth", help="folder of the run folders")
     p.add_argument("--results", default="benchmarks/results/sp_depth_study.jsonl")
+    p.add_argument("--table", action="store_true", help="print the results file as a markdown table and stop")
     args = p.parse_args()
+    if args.table:
+        rows = [json.loads(line) for line in Path(args.results).read_text().splitlines() if line.strip()]
+        print(table(rows))
+        return
     grid = list(itertools.product(
         args.sizes or ["2312,512,512,10"], args.methods.split(","), args.rate_layers.split(","),
         [float(w) for w in args.rate_weights.split(",")], [int(s) for s in args.seeds.split(",")]))
