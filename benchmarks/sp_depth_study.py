@@ -89,11 +89,11 @@ def table(rows: list[dict]) -> str:
              "| hidden rates at the end | dead |", "|" + "---|" * 10]
     for (sizes, method, layers, w), by_seed in groups.items():
         rs = [by_seed[s] for s in sorted(by_seed)]
-        col = lambda k: _pct([r[k] for r in rs])  # noqa: E731
         rate = " / ".join(f"{sum(r['rate'][i] for r in rs) / len(rs):.3f}" for i in range(len(rs[0]["rate"])))
         dead = " / ".join(f"{100 * sum(r['dead'][i] for r in rs) / len(rs):.0f}" for i in range(len(rs[0]["dead"])))
         lines.append(f"| {sizes.replace(',', '-')} | {method} | {layers} | {w:g} | {','.join(map(str, sorted(by_seed)))} "
-                     f"| {col('best_val')} | {col('best_val_test')} | {col('final_test')} | {rate} | {dead} % |")
+                     f"| {_pct([r['best_val'] for r in rs])} | {_pct([r['best_val_test'] for r in rs])} "
+                     f"| {_pct([r['final_test'] for r in rs])} | {rate} | {dead} % |")
     return "\n".join(lines)
 
 
