@@ -47,20 +47,7 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, help="Adam learning rate (default 5e-4)")
     p.add_argument("--seed", type=int, help="seed for weights, target signal and batch order (default 0)")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
-    p.add_argument("--update-every", type=int, dest="update_every", metavar="K",
-                   help="SP: local loss + update every K time steps (default 10)")
-    p.add_argument("--loss", choices=("contrastive", "l2"), help="SP layer loss (default contrastive)")
-    p.add_argument("--sp-trace", type=float, dest="sp_trace", metavar="DECAY",
-                   help="SP: gradient through an eligibility trace of the input (e.g. 0.9; default 0)")
-    p.add_argument("--sp-v-floor", dest="sp_v_floor", metavar="V|none", type=_floor,
-                   help="SP-voltage: the loss sees max(v_pre, V) (default 0, the depolarisation); "
-                        "'none' = the raw voltage, which keeps a gradient for silent neurons")
-    p.add_argument("--sp-rate-weight", type=float, dest="sp_rate_weight", metavar="W",
-                   help="SP: weight of the homeostatic firing-rate term in each layer's own loss "
-                        "(default 30; 0 = the plain SP loss; docs/sp_depth.md)")
-    p.add_argument("--sp-rate-layers", choices=("all", "feeding"), dest="sp_rate_layers",
-                   help="SP: layers with the rate term: all hidden layers, or only those feeding another "
-                        "hidden layer (default all)")
+    _add_sp_options(p)
     p.add_argument("--output", choices=("classifier", "sp"),
                    help="output layer: local classifier or SP loss (default classifier)")
     p.add_argument("--out", metavar="DIR", help="output folder (default runs/METHOD-TIMESTAMP)")
@@ -77,6 +64,24 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
                         "same weights as one process with the same total batch; docs/distributed.md)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
+
+
+def _add_sp_options(p: argparse.ArgumentParser) -> None:
+    """The SP rules' own options (the other methods ignore them)."""
+    p.add_argument("--update-every", type=int, dest="update_every", metavar="K",
+                   help="SP: local loss + update every K time steps (default 10)")
+    p.add_argument("--loss", choices=("contrastive", "l2"), help="SP layer loss (default contrastive)")
+    p.add_argument("--sp-trace", type=float, dest="sp_trace", metavar="DECAY",
+                   help="SP: gradient through an eligibility trace of the input (e.g. 0.9; default 0)")
+    p.add_argument("--sp-v-floor", dest="sp_v_floor", metavar="V|none", type=_floor,
+                   help="SP-voltage: the loss sees max(v_pre, V) (default 0, the depolarisation); "
+                        "'none' = the raw voltage, which keeps a gradient for silent neurons")
+    p.add_argument("--sp-rate-weight", type=float, dest="sp_rate_weight", metavar="W",
+                   help="SP: weight of the homeostatic firing-rate term in each layer's own loss "
+                        "(default 30; 0 = the plain SP loss; docs/sp_depth.md)")
+    p.add_argument("--sp-rate-layers", choices=("all", "feeding"), dest="sp_rate_layers",
+                   help="SP: layers with the rate term: all hidden layers, or only those feeding another "
+                        "hidden layer (default all)")
 
 
 NET_KEYS = ("neuron", "sizes")
