@@ -1,111 +1,131 @@
-"""SP at depth, studied on a validation split held out of the embedded training recordings.
+"""SP at depth: runs ``spikeprop train`` per configuration and collects its metrics.
 
-Trains one configuration on 90 % of the 1,000 training recordings and scores the other
-10 % (stratified, seed-fixed split, independent of the run's seed) after every epoch;
-prints one JSON line per run with per-epoch validation accuracy, hidden firing rates and
-dead fractions. ``--test`` additionally scores the 100 test recordings once, with the
-validation-selected epoch's weights and the final weights (reporting only).
+Measures the product path: each configuration is one ``spikeprop train ... --quiet --out DIR``
+process, which holds out its own stratified validation split (``spikeprop.splits``,
+``--val-fraction``, seeded by the run seed) and chooses ``best.pt`` on it. This driver only
+reads ``DIR/metrics.jsonl`` and appends one JSON line per run to the results file: best
+validation accuracy, the test accuracy of that validation-selected epoch (reporting only),
+the final epoch's test accuracy, and the hidden layers' rates / dead fractions (measured on
+the validation split) at the end. A configuration whose DIR already holds all its epochs is
+not trained again, so an interrupted grid can be resumed.
 
-    python benchmarks/sp_depth_study.py --method sp-voltage --sizes 2312,512,512,10 --epochs 5
-    python benchmarks/sp_depth_study.py --method sp-voltage --set sp_v_floor=None --epochs 5
-
-``--set key=value`` overrides any TrainConfig field (value parsed as JSON, ``None`` allowed).
+    python benchmarks/sp_depth_study.py --methods sp-voltage,sp-surrogate \\
+        --sizes 2312,800,10 --sizes 2312,512,512,10 --rate-layers all,feeding --seeds 0,1 --jobs 2
+    python benchmarks/sp_depth_study.py --methods sp-voltage --sizes 2312,800,10 --rate-weights 0
 """
 from __future__ import annotations
 
 import argparse
-import copy
+import itertools
 import json
+import subprocess
+import sys
 import time
-
-import torch
-
-from spikeprop.config import TrainConfig
-from spikeprop.model import NetConfig
-from spikeprop.rules.sparse import SparseDataset
-from spikeprop.trainer import Trainer, load_dataset
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 
-def stratified_split(labels: torch.Tensor, fraction: float, seed: int = 1234) -> tuple[torch.Tensor, torch.Tensor]:
-    """(train ids, val ids): ``fraction`` of every class to validation, seed-fixed."""
-    g = torch.Generator().manual_seed(seed)
-    val = []
-    for c in labels.unique():
-        ids = torch.nonzero(labels == c).flatten()
-        ids = ids[torch.randperm(len(ids), generator=g)]
-        val.append(ids[: int(round(fraction * len(ids)))])
-    val_ids = torch.sort(torch.cat(val)).values
-    mask = torch.ones(len(labels), dtype=torch.bool)
-    mask[val_ids] = False
-    return torch.nonzero(mask).flatten(), val_ids
+def run_dir(root: Path, sizes: str, method: str, layers: str, weight: float, seed: int) -> Path:
+    return root / f"{sizes.replace(',', '-')}_{method}_{layers}_w{weight:g}_s{seed}"
 
 
-def parse_value(text: str):
-    if text == "None":
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
+def read_metrics(out: Path) -> list[dict]:
+    path = out / "metrics.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def run(args: argparse.Namespace) -> dict:
-    torch.set_num_threads(1)
-    data = load_dataset("train", args.T, 300.0)
-    tr_ids, val_ids = stratified_split(data.labels, args.val_fraction)
-    train, val = data.subset(tr_ids), data.subset(val_ids)
-    overrides = {k: parse_value(v) for k, v in (s.split("=", 1) for s in args.set)}
-    cfg = TrainConfig(method=args.method, T=args.T, epochs=args.epochs, seed=args.seed, threads=1, **overrides)
-    net_cfg = NetConfig(sizes=[int(s) for s in args.sizes.split(",")], neuron=args.neuron)
-    trainer = Trainer(net_cfg, cfg, out=None, progress=False, plot=False)
-    best_acc, best_state = -1.0, None
-    hist = []
+def _round(xs: list[float]) -> list[float]:
+    return [round(x, 4) for x in xs]
+
+
+def summarise(history: list[dict]) -> dict:
+    """The numbers a row of docs/sp_depth.md needs; the validation-selected epoch is the first
+    epoch with the best val_acc (the Trainer's rule: a later tie does not replace best.pt)."""
+    best = max(history, key=lambda r: (r["val_acc"], -r["epoch"]))
+    last = history[-1]
+    return {
+        "best_val": round(best["val_acc"], 4), "best_epoch": best["epoch"],
+        "best_val_test": round(best["test_acc"], 4), "final_val": round(last["val_acc"], 4),
+        "final_test": round(last["test_acc"], 4),
+        "rate": _round(last["rate"][:-1]), "dead": _round(last["dead"][:-1]),
+        "val_curve": [round(r["val_acc"], 3) for r in history],
+    }
+
+
+def train_one(args: argparse.Namespace, sizes: str, method: str, layers: str, weight: float, seed: int) -> dict:
+    out = run_dir(Path(args.root), sizes, method, layers, weight, seed)
+    cmd = ["spikeprop", "train", "--method", method, "--sizes", sizes, "--neuron", args.neuron,
+           "--T", str(args.T), "--epochs", str(args.epochs), "--seed", str(seed), "--threads", "1",
+           "--sp-rate-layers", layers, "--sp-rate-weight", f"{weight:g}", "--quiet", "--out", str(out)]
     start = time.perf_counter()
-    while trainer.epoch < cfg.epochs:  # Trainer.fit, epoch by epoch, keeping the best-on-val weights
-        rec = trainer.train_epoch(train, val)
-        trainer.history.append(rec)
-        trainer.epoch += 1
-        hist.append({"epoch": rec["epoch"], "val": round(rec["test_acc"], 4),
-                     "rate": [round(r, 4) for r in rec["rate"][:-1]],
-                     "dead": [round(d, 3) for d in rec["dead"][:-1]],
-                     "train_rate": [round(r, 4) for r in rec["train_rate"][:-1]]})
-        if rec["test_acc"] > best_acc:
-            best_acc, best_state = rec["test_acc"], copy.deepcopy(trainer.net.state_dict())
-        if args.verbose:
-            print(json.dumps(hist[-1]), flush=True)
-    res = {"method": args.method, "sizes": args.sizes, "neuron": args.neuron, "seed": args.seed,
-           "set": overrides, "epochs": cfg.epochs, "best_val": round(best_acc, 4),
-           "final_val": hist[-1]["val"] if hist else None, "time_s": round(time.perf_counter() - start, 1),
-           "history": hist}
-    if args.test:
-        test = load_dataset("test", args.T, 300.0)
-        res["final_test"] = round(trainer.evaluate(test)["test_acc"], 4)
-        trainer.net.load_state_dict(best_state)
-        res["best_val_test"] = round(trainer.evaluate(test)["test_acc"], 4)
-    return res
+    if len(read_metrics(out)) < args.epochs:
+        if out.exists() and (out / "last.pt").exists():
+            cmd += ["--resume"]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    history = read_metrics(out)
+    row = {"driver": "spikeprop train", "method": method, "sizes": sizes, "neuron": args.neuron,
+           "seed": seed, "T": args.T, "epochs": args.epochs, "sp_rate_layers": layers,
+           "sp_rate_weight": weight, "out": str(out), "time_s": round(time.perf_counter() - start, 1)}
+    row.update(summarise(history))
+    return row
+
+
+def _pct(xs: list[float]) -> str:
+    """Mean and, with several seeds, the spread (max - min) in points."""
+    mean = 100 * sum(xs) / len(xs)
+    return f"{mean:.1f}" if len(xs) == 1 else f"{mean:.1f} ({100 * (max(xs) - min(xs)):.0f})"
+
+
+def table(rows: list[dict]) -> str:
+    """Markdown table, one line per configuration, seeds pooled: mean (max - min spread)."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        if r.get("driver") == "spikeprop train":
+            key = (r["sizes"], r["method"], r["sp_rate_layers"], r["sp_rate_weight"])
+            groups.setdefault(key, {})[r["seed"]] = r  # the last row of a seed wins
+    lines = ["| network | method | rate layers | w | seeds | best val | test @best val | test final "
+             "| hidden rates at the end | dead |", "|" + "---|" * 10]
+    for (sizes, method, layers, w), by_seed in groups.items():
+        rs = [by_seed[s] for s in sorted(by_seed)]
+        rate = " / ".join(f"{sum(r['rate'][i] for r in rs) / len(rs):.3f}" for i in range(len(rs[0]["rate"])))
+        dead = " / ".join(f"{100 * sum(r['dead'][i] for r in rs) / len(rs):.0f}" for i in range(len(rs[0]["dead"])))
+        lines.append(f"| {sizes.replace(',', '-')} | {method} | {layers} | {w:g} | {','.join(map(str, sorted(by_seed)))} "
+                     f"| {_pct([r['best_val'] for r in rs])} | {_pct([r['best_val_test'] for r in rs])} "
+                     f"| {_pct([r['final_test'] for r in rs])} | {rate} | {dead} % |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--method", default="sp-voltage")
-    p.add_argument("--sizes", default="2312,512,512,10")
+    p.add_argument("--methods", default="sp-voltage,sp-surrogate")
+    p.add_argument("--sizes", action="append", help="layer widths, repeatable (default 2312,512,512,10)")
+    p.add_argument("--rate-layers", default="all,feeding")
+    p.add_argument("--rate-weights", default="30")
+    p.add_argument("--seeds", default="0")
     p.add_argument("--neuron", default="lif")
-    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--T", type=int, default=30)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--val-fraction", type=float, default=0.1)
-    p.add_argument("--set", action="append", default=[], help="TrainConfig override key=value")
-    p.add_argument("--test", action="store_true", help="also score the test split once (reporting only)")
-    p.add_argument("--out", help="append the JSON result line to this file")
-    p.add_argument("--verbose", action="store_true")
+    p.add_argument("--jobs", type=int, default=1, help="trainings at once (each on one thread)")
+    p.add_argument("--root", default="runs/sp_depth", help="folder of the run folders")
+    p.add_argument("--results", default="benchmarks/results/sp_depth_study.jsonl")
+    p.add_argument("--table", action="store_true", help="print the results file as a markdown table and stop")
     args = p.parse_args()
-    res = run(args)
-    line = json.dumps(res)
-    print(line)
-    if args.out:
-        with open(args.out, "a") as f:
-            f.write(line + "\n")
+    if args.table:
+        rows = [json.loads(line) for line in Path(args.results).read_text().splitlines() if line.strip()]
+        print(table(rows))
+        return
+    grid = list(itertools.product(
+        args.sizes or ["2312,512,512,10"], args.methods.split(","), args.rate_layers.split(","),
+        [float(w) for w in args.rate_weights.split(",")], [int(s) for s in args.seeds.split(",")]))
+    with ThreadPoolExecutor(args.jobs) as pool:
+        for row in pool.map(lambda g: train_one(args, *g), grid):
+            line = json.dumps(row)
+            print(line, flush=True)
+            with open(args.results, "a") as f:
+                f.write(line + "\n")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

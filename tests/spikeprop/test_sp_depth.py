@@ -60,3 +60,21 @@ def test_second_hidden_layer_keeps_spiking_under_sp_voltage():
     assert TrainConfig.sp_rate_weight > 0
     assert rate_on > 2 * rate_off, (rate_on, rate_off)
     assert dead_on < dead_off and dead_on <= 0.1, (dead_on, dead_off)
+
+
+def one_hidden_layer_weights(**rate) -> list[torch.Tensor]:
+    cfg = TrainConfig(method="sp-voltage", T=6, batch_size=8, epochs=1, update_every=3, n_classes=4,
+                      target_density=0.25, lr=2e-3, sp_rate_target=0.5, **rate)
+    tr = Trainer(NetConfig(sizes=[48, 24, 4], init_gain=2.0), cfg, progress=False, plot=False)
+    tr.fit(toy_dataset(16, T=6))
+    return [fc.weight.detach().clone() for fc in tr.net.fcs]
+
+
+def test_feeding_leaves_a_one_hidden_layer_net_as_without_the_term():
+    """``sp_rate_layers="feeding"``: a single hidden layer feeds no hidden layer, so it learns
+    exactly as with ``sp_rate_weight=0``; with "all" the term changes its weights."""
+    off = one_hidden_layer_weights(sp_rate_weight=0.0)
+    feeding = one_hidden_layer_weights(sp_rate_weight=30.0, sp_rate_layers="feeding")
+    every = one_hidden_layer_weights(sp_rate_weight=30.0, sp_rate_layers="all")
+    assert all(torch.equal(a, b) for a, b in zip(off, feeding))
+    assert not torch.equal(off[0], every[0])
