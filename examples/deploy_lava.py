@@ -19,7 +19,7 @@ from export.quantize import quantize
 from spikeprop.artifacts import load_any
 from spikeprop.config import TrainConfig
 from spikeprop.datasets import load_dataset
-from spikeprop.deploy import load_test_split
+from spikeprop.deploy import dense_chunk, load_test_split
 from spikeprop.model import NetConfig
 from spikeprop.trainer import Trainer
 
@@ -41,7 +41,8 @@ if args.checkpoint is None:  # a small SP-surrogate model, 1 epoch (quick) or 3
 loaded = load_any(args.checkpoint)  # float Network + the torch model + its T
 fixed, report = quantize(loaded.network)  # 8-bit weights, 24-bit voltages, per-layer scales
 print(report)
-x, labels = load_test_split(loaded.T, loaded.window_ms or 300.0, None, n_samples)  # (T, B, 2312)
+test = load_test_split(loaded.T, loaded.window_ms or 300.0, None, n_samples)  # sparse until needed
+x, labels = dense_chunk(test, 0, len(test)), test.labels.numpy()  # (T, B, 2312) bool spikes
 
 results = {"fallback": run(fixed, x, backend="fallback")}
 if resolve("auto", quiet=True) == "lava":

@@ -20,7 +20,7 @@ from snntorch.export_nir import export_to_nir
 from export.backend import resolve, run
 from export.nir import from_nir, read_nir
 from export.quantize import quantize
-from spikeprop.deploy import load_test_split
+from spikeprop.deploy import dense_chunk, load_test_split
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--quick", action="store_true", default=os.environ.get("SPIKEPROP_QUICK") == "1")
@@ -47,7 +47,8 @@ network = from_nir(read_nir(args.out / "snntorch.nir"))
 print(f"read {args.out / 'snntorch.nir'}: {network.summary()}")
 
 # 3. Run: snntorch's own forward, the float fallback, and Loihi fixed point.
-x, labels = load_test_split(T, 300.0, None, n_samples)  # (T, B, 2312) N-MNIST test spikes
+test = load_test_split(T, 300.0, None, n_samples)  # N-MNIST test recordings, sparse
+x, labels = dense_chunk(test, 0, len(test)), test.labels.numpy()  # (T, B, 2312) spikes
 utils.reset(snn_net)
 with torch.no_grad():
     snn_out = np.stack([snn_net(torch.as_tensor(x_t, dtype=torch.float32))[0].numpy() != 0 for x_t in x])

@@ -3,7 +3,8 @@
 SP is forward-only and layer-local: the label becomes a target spike pattern that is fed
 forward through the same weights as the data, and each layer learns to make a sample's
 activity similar to its class target. Three rules are trained here, each with its neuron:
-SP-voltage (LIF), SP-surrogate (LIF) and the two-compartment rule (two-compartment neuron).
+SP-voltage (LIF), SP-surrogate (LIF) and two-compartment SP (sp-dendritic: the dendrite integrates the
+target pass through the same weights, on the two-compartment neuron).
 ``best.pt`` of each run is the epoch with the best accuracy on a validation split held out
 of the training recordings; the test split is only reported.
 
@@ -24,7 +25,7 @@ from spikeprop.model import NetConfig
 from spikeprop.splits import split_dataset
 from spikeprop.trainer import Trainer
 
-RUNS = [("sp-voltage", "lif"), ("sp-surrogate", "lif"), ("sp-two-compartment", "two_compartment")]
+RUNS = [("sp-voltage", "lif"), ("sp-surrogate", "lif"), ("sp-dendritic", "two_compartment")]
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--quick", action="store_true", default=os.environ.get("SPIKEPROP_QUICK") == "1")

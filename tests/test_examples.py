@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # example -> (lines its output must contain, the plot it writes)
 EXAMPLES = {
-    "train_sp.py": (["sp-voltage ", "sp-surrogate ", "sp-two-compartment ", "best epoch"], "firing_rates.png"),
+    "train_sp.py": (["sp-voltage ", "sp-surrogate ", "sp-dendritic ", "best epoch"], "firing_rates.png"),
     "deploy_lava.py": (["quantisation", "fallback: spikes per layer"], "output_raster.png"),
     "learn_on_chip.py": (["learning on fallback", "after   200 samples: test accuracy"], "accuracy.png"),
     "dead_neurons.py": (["sp-voltage    dead per layer: start", "sp-surrogate  dead per layer"], "dead_fraction.png"),

@@ -66,7 +66,14 @@ def _is_resource_tracker(pid: int) -> bool:
 
 
 def kill_and_reap(pids: set[int]) -> None:
-    """SIGKILL ``pids`` (children of this process) and collect their exit status."""
+    """SIGKILL ``pids`` (children of this process) and collect their exit status.
+
+    Children that ``multiprocessing`` started (Lava's workers) are reaped through their
+    ``Process`` object (the base class's ``join``; Lava's override also closes, and raised in
+    ``multiprocessing``'s exit hook when the status had been collected behind its back)."""
+    import multiprocessing
+
+    procs = {p.pid: p for p in multiprocessing.active_children() if p.pid in pids}
     for pid in pids:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -74,11 +81,12 @@ def kill_and_reap(pids: set[int]) -> None:
             pass
     for pid in pids:
         try:
-            os.waitpid(pid, 0)
-        except (ChildProcessError, OSError):
+            if pid in procs:
+                multiprocessing.Process.join(procs[pid], 5.0)
+            else:
+                os.waitpid(pid, 0)
+        except (ChildProcessError, OSError, ValueError, AssertionError):
             pass
-    import multiprocessing
-
     multiprocessing.active_children()  # lets multiprocessing forget the dead ones
 
 
