@@ -1,8 +1,8 @@
 """The main job, end to end: train with Signal Propagation on the embedded N-MNIST
 subset, export the network to Lava, run it there in fixed point, and compare.
 
-    ./run demo                 # about 1 minute on 2 idle cores (measured: 105 s of CPU time;
-                               # 4 min wall clock on 2 cores shared with other jobs)
+    ./run demo                 # about 1 minute on 2 cores (measured from a fresh clone: 55-64 s,
+                               # plus a one-time install of about 2 minutes)
     ./run demo --epochs 2      # shorter
     ./run demo --backend fallback   # the bit-exact numpy simulator instead of Lava
 
