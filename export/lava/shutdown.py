@@ -41,10 +41,9 @@ def _quiet_child() -> None:
 os.register_at_fork(after_in_child=_quiet_child)
 
 
-def child_pids(parent: int | None = None) -> set[int]:
-    """Live child processes of ``parent`` (default: this process), from /proc."""
-    parent = os.getpid() if parent is None else parent
-    found = set()
+def live_processes() -> Iterator[tuple[int, list[str]]]:
+    """``(pid, stat fields after the command name)`` of every live (non-zombie) process, from
+    /proc: field 1 is the parent's pid, field 3 the session id."""
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
             continue
@@ -53,9 +52,14 @@ def child_pids(parent: int | None = None) -> set[int]:
             fields = stat[stat.rindex(")") + 2:].split()
         except (OSError, ValueError):
             continue
-        if fields[0] != "Z" and int(fields[1]) == parent:
-            found.add(int(d.name))
-    return found
+        if fields and fields[0] != "Z":
+            yield int(d.name), fields
+
+
+def child_pids(parent: int | None = None) -> set[int]:
+    """Live child processes of ``parent`` (default: this process), from /proc."""
+    parent = os.getpid() if parent is None else parent
+    return {pid for pid, fields in live_processes() if int(fields[1]) == parent}
 
 
 def _is_resource_tracker(pid: int) -> bool:

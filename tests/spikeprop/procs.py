@@ -49,19 +49,17 @@ def tiny_checkpoint(path: Path, sizes: tuple[int, ...] = (2312, 20, 10), T: int 
 def session_members(sid: int) -> list[tuple[int, str]]:
     """(pid, command line) of every live process in session ``sid``: what a run left behind
     (orphans are re-parented to PID 1 but keep their session)."""
+    from export.lava.shutdown import live_processes
+
     found = []
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
+    for pid, fields in live_processes():
         try:
-            stat = (d / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
-            if fields[0] == "Z" or int(fields[3]) != sid:
+            if int(fields[3]) != sid:
                 continue
-            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, ValueError, IndexError):
             continue
-        found.append((int(d.name), cmd))
+        found.append((pid, cmd))
     return found
 
 
