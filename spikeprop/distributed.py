@@ -156,13 +156,15 @@ def batch_share() -> float:
     return 1.0 if _group is None else _group.share
 
 
-def window_rate(s_h: torch.Tensor, s_t: torch.Tensor) -> torch.Tensor:
-    """Per-neuron firing rate over one SP window (K, B|C, N): the mean over steps of the data-pass
-    spikes of ALL workers' samples plus the C target-pass rows (the same on every worker), so the
-    homeostatic term of a data-parallel run equals that of one process with the whole batch."""
+def window_rate(s: torch.Tensor, n_data: int) -> torch.Tensor:
+    """Per-neuron firing rate over one SP window from the spikes ``s`` (K, B + C, N), data rows
+    first: the mean over steps of the data-pass spikes of ALL workers' samples plus the C
+    target-pass rows (the same on every worker), so the homeostatic term of a data-parallel
+    run equals that of one process with the whole batch."""
     g = _group
     if g is None:
-        return torch.cat([s_h, s_t], dim=1).mean((0, 1))
+        return s.mean((0, 1))
+    s_h, s_t = s[:, :n_data], s[:, n_data:]
     n_local = s_h.shape[1] if g.share > 0 else 0  # a ghost shard counts for nothing
     msg = torch.cat([s_h.sum((0, 1)).to(torch.float64) * (1.0 if n_local else 0.0),
                      torch.tensor([float(n_local)], dtype=torch.float64)])

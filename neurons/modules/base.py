@@ -92,6 +92,35 @@ class NeuronModule(nn.Module):
         """Run over time (dim 0). Returns ``(spikes, v_pre, final_state)``; spikes and v_pre are (T, ...)."""
         return self._sequence(x_seq, state)
 
+    def window(self, cur: torch.Tensor | list[torch.Tensor], state: Any = None):
+        """K steps without a graph: ``(spikes, v_pre, state)``, all (K, R, N) / (R, N).
+
+        ``cur`` is one (K, R, N) input or a list of row blocks (K, R_i, N) of the same layer
+        (SP's data and target branches): the result is as if they had been concatenated
+        along the rows, with one joint state, but without copying them together. Same values
+        as ``sequence``; neurons with a fused kernel (``neurons.functional.window``) override
+        ``_fused_window``, used for float32 CPU input (the common case)."""
+        curs = [cur] if isinstance(cur, torch.Tensor) else list(cur)
+        if all(c.dtype == torch.float32 and c.device.type == "cpu" and c.dim() == 3 for c in curs):
+            if state is not None:
+                check_input(self.kind, torch.empty(sum(c.shape[1] for c in curs), *curs[0].shape[2:]), state.v)
+            fused = self._fused_window([c.detach().numpy() for c in curs], state)
+            if fused is not None:
+                return fused
+        no_extra = (None,) * len(self.extra_inputs)  # e.g. a dendrite without input
+        with torch.no_grad():
+            if len(curs) == 1:
+                return self._sequence(curs[0], state, no_extra)
+            sizes = [c.shape[1] for c in curs]
+            parts = [None] * len(curs) if state is None else zip(*(f.split(sizes) for f in state))
+            runs = [self._sequence(c, None if p is None else self.state_type(*p), no_extra)
+                    for c, p in zip(curs, parts)]
+            return (torch.cat([r[0] for r in runs], 1), torch.cat([r[1] for r in runs], 1),
+                    self.state_type(*(torch.cat(f) for f in zip(*(r[2] for r in runs)))))
+
+    def _fused_window(self, curs: list[Any], state: Any) -> Any:
+        return None  # no fused kernel: the step loop
+
     def _step(self, x: torch.Tensor, state: Any, extra: tuple[torch.Tensor | None, ...] = ()):
         """Check ``x`` and each extra input (None means zeros), then call ``step_fn`` once."""
         check_input(self.kind, x, None if state is None else state.v)

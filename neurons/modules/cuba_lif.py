@@ -1,7 +1,12 @@
 """``CubaLIF``: current-based LIF, a thin torch wrapper around ``cuba_lif_step``."""
 from __future__ import annotations
 
+from typing import Any
+
+import torch
+
 from neurons.functional.cuba_lif import CubaLIFParams, CubaLIFState, cuba_lif_step
+from neurons.functional.window import cuba_lif_window
 from neurons.modules.base import NeuronModule, check_decay
 from neurons.surrogate import DEFAULT_SURROGATE
 
@@ -31,6 +36,13 @@ class CubaLIF(NeuronModule):
         self.register_constant("dv", dv, decay=True)
         self.register_constant("threshold", threshold)
         self.register_constant("bias", bias)
+
+    def _fused_window(self, curs: list[Any], state: Any) -> Any:
+        p = self.params
+        s, v_pre, u, v = cuba_lif_window(curs, None if state is None else state.u,
+                                         None if state is None else state.v, p.du, p.dv, p.vth, p.bias)
+        return (torch.from_numpy(s), torch.from_numpy(v_pre),
+                CubaLIFState(u=torch.from_numpy(u), v=torch.from_numpy(v)))
 
     @property
     def params(self) -> CubaLIFParams:

@@ -12,10 +12,13 @@ the stored tensors and ``state_dict`` keys are snntorch's, so older checkpoints 
 """
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
 from neurons.functional.lif import LIFParams, LIFState, lif_step
+from neurons.functional.window import lif_window
 from neurons.modules.base import NeuronModule
 from neurons.surrogate import DEFAULT_SURROGATE
 
@@ -58,6 +61,11 @@ class LIF(NeuronModule):
             setattr(self, name, nn.Parameter(value))
         else:
             self.register_buffer(name, value)
+
+    def _fused_window(self, curs: list[Any], state: Any) -> Any:
+        p = self.params
+        s, v_pre, v = lif_window(curs, None if state is None else state.v, p.dv, p.vth, p.bias)
+        return torch.from_numpy(s), torch.from_numpy(v_pre), LIFState(v=torch.from_numpy(v))
 
     @property
     def params(self) -> LIFParams:

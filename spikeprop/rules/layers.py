@@ -30,6 +30,8 @@ def run_layer(neuron: nn.Module, cur: torch.Tensor, state: Any = None,
     Returns ``(spikes, v_pre, state)`` (both (K, R, N)), plus the dendrite voltages when
     ``record_dend`` (two-compartment neurons only).
     """
+    if x_dend is None and not record_dend and not (torch.is_grad_enabled() and cur.requires_grad):
+        return neuron.window(cur, state)  # no graph wanted: the fused K-step kernel when there is one
     spikes, volts, dends = [], [], []
     # unbind, not cur[k]: indexing would make backward add a full-size zero tensor per step
     for k, x in enumerate(cur.unbind(0)):
@@ -45,11 +47,32 @@ def run_layer(neuron: nn.Module, cur: torch.Tensor, state: Any = None,
     return out + (torch.stack(dends),) if record_dend else out
 
 
-def with_input_gradient(v_pre: torch.Tensor, cur: torch.Tensor) -> torch.Tensor:
+class _InputGradient(torch.autograd.Function):
+    """Forward: ``v_pre`` unchanged (no copy); backward: the gradient passed to the currents."""
+
+    @staticmethod
+    def forward(ctx, v_pre: torch.Tensor, *curs: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        ctx.rows = [c.shape[-2] for c in curs]
+        return v_pre.view_as(v_pre)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
+        if len(ctx.rows) == 1:
+            return None, grad
+        return (None, *grad.split(ctx.rows, dim=-2))
+
+
+def with_input_gradient(v_pre: torch.Tensor, *curs: torch.Tensor) -> torch.Tensor:
     """``v_pre`` (computed without grad) whose gradient w.r.t. this step's input current is 1.
 
     For every neuron kind, with the state from earlier steps detached, dv_pre/dx = 1
     (``v_pre = decay(state) + x + ...``), so the per-step local gradient reaches W through
     the current only: no backpropagation through time, no graph kept across steps.
+    Several ``curs`` are row blocks of ``v_pre`` (..., R_1 + R_2 + ..., N), e.g. SP's data
+    and target branches, each receiving its rows of the gradient. A custom function
+    rather than ``v_pre + (cur - cur.detach())``: same values and gradient, without two
+    full-size temporaries per layer and window.
     """
-    return v_pre + (cur - cur.detach())
+    if not any(c.requires_grad for c in curs):
+        return v_pre
+    return _InputGradient.apply(v_pre, *curs)

@@ -21,7 +21,7 @@ import torch
 from spikeprop.config import TrainConfig
 from spikeprop.model import SpikingNet
 from spikeprop.rules.base import BatchResult, Learner, activity_kind, readout_activity
-from spikeprop.rules.layers import run_layer, with_input_gradient
+from spikeprop.rules.layers import with_input_gradient
 from spikeprop.distributed import batch_share, window_rate
 from spikeprop.rules.losses import activity, classifier_loss, rate_loss, sp_layer_loss
 from spikeprop.rules.signal import TargetSignal
@@ -51,12 +51,13 @@ class LocalLearner(Learner):
             [fc.weight for fc, learn in zip(net.fcs, self.learning) if learn])
         self.kind = activity_kind(cfg.method)
 
-    def layer_loss(self, l: int, vh: torch.Tensor, vt: torch.Tensor, y: torch.Tensor,
+    def layer_loss(self, l: int, v: torch.Tensor, n_data: int, y: torch.Tensor,
                    rate: torch.Tensor | None = None) -> torch.Tensor:
-        """Loss of layer ``l`` from its input- and target-driven voltages (K, B|C, N);
-        ``rate`` (N,): the layer's own firing rate in this window (no graph), for the
-        homeostatic term."""
+        """Loss of layer ``l`` from its voltages ``v`` (K, B + C, N): the ``n_data`` = B
+        input-driven rows, then the C target-driven rows. ``rate`` (N,): the layer's own
+        firing rate in this window (no graph), for the homeostatic term."""
         cfg = self.cfg
+        vh, vt = v[:, :n_data], v[:, n_data:]
         if l == self.net.n_layers - 1 and cfg.output == "classifier":
             classes = torch.arange(vt.shape[-2])
             return classifier_loss(vh, y) + classifier_loss(vt, classes)
@@ -66,25 +67,27 @@ class LocalLearner(Learner):
         loss = sp_layer_loss(h, t, y, cfg.loss, cfg.tau, cfg.similarity)
         feeds_hidden = l < self.net.n_layers - 2
         if cfg.sp_rate_weight > 0 and rate is not None and (cfg.sp_rate_layers == "all" or feeds_hidden):
-            loss = loss + cfg.sp_rate_weight * rate_loss(torch.cat([vh, vt], dim=-2), rate,
-                                                         cfg.sp_rate_target, cfg.sp_rate_mode,
-                                                         n_data=vh.shape[-2], share=batch_share())
+            loss = loss + cfg.sp_rate_weight * rate_loss(v, rate, cfg.sp_rate_target, cfg.sp_rate_mode,
+                                                         n_data=n_data, share=batch_share())
         return loss
 
-    def window(self, x: SparseSpikes, t0: int, k: int, y: torch.Tensor, states_h: list, states_t: list):
+    def window(self, x: SparseSpikes, t0: int, k: int, y: torch.Tensor, states: list):
         """Steps ``t0 .. t0+k`` through all layers. Returns per-layer losses (graphs that
-        reach only that layer's weight), spikes and voltages of both branches.
+        reach only that layer's weight) and per-layer spikes and voltages (K, B + C, N):
+        the B input-driven rows, then the C target-driven rows (one joint state per layer).
 
         The first layer's product covers the input rows and the C target rows at once
-        (the target pattern is constant, so C rows serve all k steps)."""
+        (the target pattern is constant, so C rows serve all k steps); deeper layers take
+        both branches' spikes in one product, and each layer's neurons run both branches
+        in one fused pass (``NeuronModule.window``), so nothing is concatenated."""
         net = self.net
         pattern = self.signal()
         C = pattern.shape[0]
         B = x.shape[1]
         first = x.window(t0, t0 + k, extra=pattern)
-        prev_h, prev_t = None, None
+        prev = None
         losses: list[torch.Tensor | None] = []
-        spikes, volts_h, volts_t = [], [], []
+        spikes, volts = [], []
         for l in range(net.n_layers):
             fc, neuron = net.fcs[l], net.neurons[l]
             with torch.set_grad_enabled(self.learning[l]):
@@ -93,29 +96,24 @@ class LocalLearner(Learner):
                     cur_h = cur_h.view(k, B, -1)
                     cur_t = cur_t.expand(k, C, -1)
                 else:  # one product for both branches: B input rows, then C target rows
-                    cur = spike_linear(torch.cat([prev_h, prev_t], dim=1), fc.weight)
+                    cur = spike_linear(prev, fc.weight)
                     cur_h, cur_t = cur[:, :B], cur[:, B:]
-            with torch.no_grad():
-                s_h, v_h, states_h[l] = run_layer(neuron, cur_h.detach(), states_h[l])
-                s_t, v_t, states_t[l] = run_layer(neuron, cur_t.detach(), states_t[l])
+            s, v, states[l] = neuron.window([cur_h, cur_t], states[l])
             if self.learning[l] and self.cfg.sp_trace > 0:
                 cur_h, cur_t = eligibility(cur_h, self.cfg.sp_trace), eligibility(cur_t, self.cfg.sp_trace)
-            rate = window_rate(s_h, s_t)  # over every worker's samples when data-parallel
-            losses.append(self.layer_loss(l, with_input_gradient(v_h, cur_h),
-                                          with_input_gradient(v_t, cur_t), y, rate)
+            rate = window_rate(s, B)  # over every worker's samples when data-parallel
+            losses.append(self.layer_loss(l, with_input_gradient(v, cur_h, cur_t), B, y, rate)
                           if self.learning[l] else None)
-            spikes.append(s_h)
-            volts_h.append(v_h)
-            volts_t.append(v_t)
-            prev_h, prev_t = s_h, s_t
-        return losses, spikes, volts_h, volts_t
+            spikes.append(s)
+            volts.append(v)
+            prev = s
+        return losses, spikes, volts
 
     def train_batch(self, x: SparseSpikes, y: torch.Tensor) -> BatchResult:
         net, cfg = self.net, self.cfg
         T, B, _ = x.shape
         L = net.n_layers
-        states_h: list = [None] * L
-        states_t: list = [None] * L
+        states: list = [None] * L
         loss_sums = [0.0] * L
         counts = [torch.zeros(n) for n in net.cfg.sizes[1:]]
         out_h = torch.zeros(B, net.cfg.sizes[-1])
@@ -123,14 +121,14 @@ class LocalLearner(Learner):
         out_r = torch.zeros(B, net.cfg.sizes[-1])
         for t0 in range(0, T, cfg.update_every):
             k = min(T, t0 + cfg.update_every) - t0
-            losses, spikes, volts_h, volts_t = self.window(x, t0, k, y, states_h, states_t)
+            losses, spikes, volts = self.window(x, t0, k, y, states)
             for l in range(L):
-                counts[l] += spikes[l].sum((0, 1))
+                counts[l] += spikes[l][:, :B].sum((0, 1))
                 if losses[l] is not None:
                     loss_sums[l] += float(losses[l].detach())
-            out_h += self.readout(volts_h[-1]).sum(0)
-            out_r += spikes[-1].sum(0)
-            out_t += self.readout(volts_t[-1]).sum(0)
+            out_h += self.readout(volts[-1][:, :B]).sum(0)
+            out_r += spikes[-1][:, :B].sum(0)
+            out_t += self.readout(volts[-1][:, B:]).sum(0)
             self.step(sum(lo for lo in losses if lo is not None), f"in window starting at step {t0}")
         return BatchResult(losses=[s / T for s in loss_sums], output=out_h, target_output=out_t,
                            spike_counts=counts, n_steps=T * B, rate_output=out_r)
