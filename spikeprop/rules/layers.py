@@ -48,31 +48,31 @@ def run_layer(neuron: nn.Module, cur: torch.Tensor, state: Any = None,
 
 
 class _InputGradient(torch.autograd.Function):
-    """Forward: ``v_pre`` unchanged (no copy); backward: the gradient passed to the currents."""
+    """Forward: the row blocks of ``v_pre`` (views, no copy); backward: each block's
+    gradient passed to its current unchanged."""
 
     @staticmethod
-    def forward(ctx, v_pre: torch.Tensor, *curs: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        ctx.rows = [c.shape[-2] for c in curs]
-        return v_pre.view_as(v_pre)
+    def forward(ctx, v_pre: torch.Tensor, *curs: torch.Tensor):  # type: ignore[override]
+        rows = [c.shape[-2] for c in curs]
+        return tuple(v_pre.split(rows, dim=-2)) if len(rows) > 1 else v_pre.view_as(v_pre)
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
-        if len(ctx.rows) == 1:
-            return None, grad
-        return (None, *grad.split(ctx.rows, dim=-2))
+    def backward(ctx, *grads: torch.Tensor):  # type: ignore[override]
+        return (None, *grads)
 
 
-def with_input_gradient(v_pre: torch.Tensor, *curs: torch.Tensor) -> torch.Tensor:
+def with_input_gradient(v_pre: torch.Tensor, *curs: torch.Tensor):
     """``v_pre`` (computed without grad) whose gradient w.r.t. this step's input current is 1.
 
     For every neuron kind, with the state from earlier steps detached, dv_pre/dx = 1
     (``v_pre = decay(state) + x + ...``), so the per-step local gradient reaches W through
     the current only: no backpropagation through time, no graph kept across steps.
     Several ``curs`` are row blocks of ``v_pre`` (..., R_1 + R_2 + ..., N), e.g. SP's data
-    and target branches, each receiving its rows of the gradient. A custom function
-    rather than ``v_pre + (cur - cur.detach())``: same values and gradient, without two
-    full-size temporaries per layer and window.
+    and target branches: the result is then a tuple of those blocks, each one's gradient
+    going to its own current. A custom function rather than ``v_pre + (cur - cur.detach())``:
+    same values and gradient, without full-size temporaries, copies or zero-filled
+    gradients per layer and window.
     """
     if not any(c.requires_grad for c in curs):
-        return v_pre
+        return tuple(v_pre.split([c.shape[-2] for c in curs], dim=-2)) if len(curs) > 1 else v_pre
     return _InputGradient.apply(v_pre, *curs)

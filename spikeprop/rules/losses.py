@@ -32,9 +32,30 @@ def activity(v_pre: torch.Tensor, kind: str, vth: float | torch.Tensor = 1.0,
     raise ValueError(f"unknown activity kind {kind!r}")
 
 
+class _Dots(torch.autograd.Function):
+    """``h @ t^T`` for (K, B, N) x (K, C, N), every product laid out with a wide output.
+
+    With C = 10 classes, ``h @ t^T`` and autograd's ``h^T @ g`` have 10-column outputs, the
+    slow shape for a CPU GEMM; computing ``(t @ h^T)^T``, ``g @ t`` and ``g^T @ h`` instead
+    halves the cost of the similarity (measured). Same sums over the same terms; only the
+    product's blocking, hence the last bits of rounding, may differ."""
+
+    @staticmethod
+    def forward(ctx, h: torch.Tensor, t: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        ctx.save_for_backward(h, t)
+        return (t @ h.transpose(-1, -2)).transpose(-1, -2)  # B-wide output: the fast shape too
+
+    @staticmethod
+    def backward(ctx, g: torch.Tensor):  # type: ignore[override]
+        h, t = ctx.saved_tensors
+        gh = g @ t if ctx.needs_input_grad[0] else None
+        gt = g.transpose(-1, -2) @ h if ctx.needs_input_grad[1] else None
+        return gh, gt
+
+
 def similarity(h: torch.Tensor, t: torch.Tensor, kind: str = "cosine") -> torch.Tensor:
     """(..., B, N) x (..., C, N) -> (..., B, C) similarities ``h_b . t_c``."""
-    dots = h @ t.transpose(-1, -2)
+    dots = _Dots.apply(h, t)
     if kind == "cosine":
         # = normalize(h) @ normalize(t)^T (norms floored at eps as F.normalize does), but
         # dividing the (B, C) dot products, not the (B, N) activities: the full-size
@@ -84,7 +105,7 @@ def sp_layer_loss(h: torch.Tensor, t: torch.Tensor, y: torch.Tensor, loss: str =
 
 
 def rate_loss(v: torch.Tensor, rate: torch.Tensor, target: float, mode: str = "both",
-              n_data: int | None = None, share: float = 1.0) -> torch.Tensor:
+              v_target: torch.Tensor | None = None, share: float = 1.0) -> torch.Tensor:
     """Homeostatic term: ``sum_j (r_j - r0) * mean v_j`` with the rate error held fixed.
 
     ``v`` (K, R, N) the layer's voltages (with their local gradient), ``rate`` (N,) each
@@ -93,17 +114,18 @@ def rate_loss(v: torch.Tensor, rate: torch.Tensor, target: float, mode: str = "b
     up), i.e. a per-neuron rate error times the presynaptic activity: local, forward-only.
     Summed over the window's steps like the SP losses; averaged over rows and neurons.
 
-    Data-parallel (``share`` = this worker's fraction of the batch, ``n_data`` its data rows,
-    the rest target rows that every worker holds): the target rows count ``share`` times, so
-    the workers' share-weighted gradients sum to exactly the one-process mean over all rows."""
+    ``v_target`` (K, C, N): the target pass's rows, averaged with ``v``'s (SP's two
+    branches, passed apart so they need not be concatenated). Data-parallel (``share`` =
+    this worker's fraction of the batch): the target rows, which every worker holds, count
+    ``share`` times, so the workers' share-weighted gradients sum to exactly the
+    one-process mean over all rows."""
     err = (rate - target).detach()
     if mode == "up":
         err = err.clamp(max=0.0)
     elif mode != "both":
         raise ValueError(f"unknown rate mode {mode!r}")
-    if n_data is None or share == 1.0:
+    if v_target is None:
         vm = v.mean(-2)
     else:
-        n_t = v.shape[-2] - n_data
-        vm = (v[..., :n_data, :].sum(-2) + share * v[..., n_data:, :].sum(-2)) / (n_data + share * n_t)
+        vm = (v.sum(-2) + share * v_target.sum(-2)) / (v.shape[-2] + share * v_target.shape[-2])
     return (vm * err).mean(-1).sum()

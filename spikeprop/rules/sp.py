@@ -51,13 +51,12 @@ class LocalLearner(Learner):
             [fc.weight for fc, learn in zip(net.fcs, self.learning) if learn])
         self.kind = activity_kind(cfg.method)
 
-    def layer_loss(self, l: int, v: torch.Tensor, n_data: int, y: torch.Tensor,
+    def layer_loss(self, l: int, vh: torch.Tensor, vt: torch.Tensor, y: torch.Tensor,
                    rate: torch.Tensor | None = None) -> torch.Tensor:
-        """Loss of layer ``l`` from its voltages ``v`` (K, B + C, N): the ``n_data`` = B
-        input-driven rows, then the C target-driven rows. ``rate`` (N,): the layer's own
-        firing rate in this window (no graph), for the homeostatic term."""
+        """Loss of layer ``l`` from its input- and target-driven voltages (K, B|C, N);
+        ``rate`` (N,): the layer's own firing rate in this window (no graph), for the
+        homeostatic term."""
         cfg = self.cfg
-        vh, vt = v[:, :n_data], v[:, n_data:]
         if l == self.net.n_layers - 1 and cfg.output == "classifier":
             classes = torch.arange(vt.shape[-2])
             return classifier_loss(vh, y) + classifier_loss(vt, classes)
@@ -67,8 +66,8 @@ class LocalLearner(Learner):
         loss = sp_layer_loss(h, t, y, cfg.loss, cfg.tau, cfg.similarity)
         feeds_hidden = l < self.net.n_layers - 2
         if cfg.sp_rate_weight > 0 and rate is not None and (cfg.sp_rate_layers == "all" or feeds_hidden):
-            loss = loss + cfg.sp_rate_weight * rate_loss(v, rate, cfg.sp_rate_target, cfg.sp_rate_mode,
-                                                         n_data=n_data, share=batch_share())
+            loss = loss + cfg.sp_rate_weight * rate_loss(vh, rate, cfg.sp_rate_target, cfg.sp_rate_mode,
+                                                         v_target=vt, share=batch_share())
         return loss
 
     def window(self, x: SparseSpikes, t0: int, k: int, y: torch.Tensor, states: list):
@@ -102,7 +101,7 @@ class LocalLearner(Learner):
             if self.learning[l] and self.cfg.sp_trace > 0:
                 cur_h, cur_t = eligibility(cur_h, self.cfg.sp_trace), eligibility(cur_t, self.cfg.sp_trace)
             rate = window_rate(s, B)  # over every worker's samples when data-parallel
-            losses.append(self.layer_loss(l, with_input_gradient(v, cur_h, cur_t), B, y, rate)
+            losses.append(self.layer_loss(l, *with_input_gradient(v, cur_h, cur_t), y, rate)
                           if self.learning[l] else None)
             spikes.append(s)
             volts.append(v)
@@ -123,7 +122,7 @@ class LocalLearner(Learner):
             k = min(T, t0 + cfg.update_every) - t0
             losses, spikes, volts = self.window(x, t0, k, y, states)
             for l in range(L):
-                counts[l] += spikes[l][:, :B].sum((0, 1))
+                counts[l] += spikes[l].sum(0)[:B].sum(0)  # over steps first: contiguous, exact
                 if losses[l] is not None:
                     loss_sums[l] += float(losses[l].detach())
             out_h += self.readout(volts[-1][:, :B]).sum(0)

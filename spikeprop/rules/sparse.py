@@ -13,6 +13,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from spikeprop.rules.sparse_kernels import binary_coords, group_by_col, sort_keys
+
 
 @dataclass
 class SparseRows:
@@ -33,16 +35,9 @@ class SparseRows:
         if not presorted:
             key, _ = torch.sort(r * n_cols + c)
             r, c = key // n_cols, key % n_cols
-        c_order = torch.argsort(c, stable=True)
-        c_sorted = c[c_order]
-        return cls(
-            n_rows=n_rows,
-            n_cols=n_cols,
-            cols=c,
-            row_offsets=torch.searchsorted(r, torch.arange(n_rows)),
-            rows_by_col=r[c_order],
-            col_offsets=torch.searchsorted(c_sorted, torch.arange(n_cols)),
-        )
+        row_offsets, rows_by_col, col_offsets = group_by_col(r.numpy(), c.numpy(), n_rows, n_cols)
+        return cls(n_rows=n_rows, n_cols=n_cols, cols=c.int(), row_offsets=torch.from_numpy(row_offsets),
+                   rows_by_col=torch.from_numpy(rows_by_col), col_offsets=torch.from_numpy(col_offsets))
 
     @classmethod
     def from_dense(cls, x: torch.Tensor) -> "SparseRows":
@@ -56,9 +51,9 @@ class SparseRows:
     def dense(self) -> torch.Tensor:
         out = torch.zeros(self.n_rows, self.n_cols)
         rows = torch.repeat_interleave(
-            torch.arange(self.n_rows), torch.diff(self.row_offsets, append=torch.tensor([self.nnz]))
+            torch.arange(self.n_rows), torch.diff(self.row_offsets.long(), append=torch.tensor([self.nnz]))
         )
-        out[rows, self.cols] = 1.0
+        out[rows, self.cols.long()] = 1.0
         return out
 
 
@@ -101,13 +96,15 @@ def spike_linear(spikes: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     Hidden layers fire at a few percent, so for them too a gather over active inputs (and a
     weight gradient over active columns) beats the dense product; dense above
     ``SPARSE_DENSITY``. Differentiable in ``weight`` only, like ``sparse_linear``."""
-    flat = spikes.reshape(-1, spikes.shape[-1])
-    narrow = weight.shape[0] < 64  # a few outputs (a readout): the dense product is as cheap
-    if narrow or flat.numel() == 0 or int(torch.count_nonzero(flat)) > SPARSE_DENSITY * flat.numel():
+    flat = spikes.detach().reshape(-1, spikes.shape[-1])
+    if flat.numel() == 0:
         return spikes @ weight.t()
-    nz = flat.nonzero()  # row-major order: already sorted by (row, col)
-    rows = SparseRows.from_coords(nz[:, 0], nz[:, 1], flat.shape[0], flat.shape[1], presorted=True)
-    return sparse_linear(rows, weight).view(*spikes.shape[:-1], weight.shape[0])
+    rows, cols = binary_coords(flat.numpy())
+    if rows.shape[0] > SPARSE_DENSITY * flat.numel():
+        return spikes @ weight.t()
+    x = SparseRows.from_coords(torch.from_numpy(rows), torch.from_numpy(cols), flat.shape[0], flat.shape[1],
+                               presorted=True)
+    return sparse_linear(x, weight).view(*spikes.shape[:-1], weight.shape[0])
 
 
 def sparse_linear(x: SparseRows, weight: torch.Tensor) -> torch.Tensor:
@@ -155,11 +152,9 @@ class SparseSpikes:
         """
         _, B, N = self.shape
         if not hasattr(self, "_sorted"):  # once per batch: entries ordered by (t, b, c)
-            key = (self.t * B + self.b) * N + self.c
-            if self.shape[0] * B * N < 2**31:  # int32 keys sort about twice as fast
-                key = key.to(torch.int32)
-            key, _ = torch.sort(key)
-            self._sorted = key.long()
+            key = (self.t.long() * B + self.b) * N + self.c
+            ordered = sort_keys(key.numpy(), N, self.shape[0] * B)  # linear time; None if unordered input
+            self._sorted = torch.from_numpy(ordered) if ordered is not None else torch.sort(key)[0]
             self._t_start = torch.searchsorted(self._sorted, torch.arange(self.shape[0] + 1) * (B * N))
         lo, hi = int(self._t_start[t0]), int(self._t_start[t1])
         key = self._sorted[lo:hi] - t0 * B * N

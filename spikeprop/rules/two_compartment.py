@@ -148,7 +148,7 @@ def three_factor_dw_sparse_trace(pre: SparseRows, error: torch.Tensor, lr: float
         ebar.append(acc)
     ebar = torch.stack(ebar[::-1]).reshape(k * R, -1)
     dw = three_factor_dw_sparse(pre, ebar, lr)
-    counts = torch.diff(pre.row_offsets, append=torch.tensor([pre.cols.numel()]))
+    counts = torch.diff(pre.row_offsets.long(), append=torch.tensor([pre.cols.numel()]))
     rows = torch.repeat_interleave(torch.arange(pre.n_rows), counts)  # entry -> row t * R + r
     new = torch.zeros(R * pre.n_cols, dtype=e.dtype)
     new.index_add_(0, (rows % R) * pre.n_cols + pre.cols.long(), decay ** (k - 1 - rows // R).to(e.dtype))

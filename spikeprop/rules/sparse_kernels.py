@@ -1,0 +1,113 @@
+"""Index building for sparse spike products, in linear time (numba).
+
+Why: a gathered product (``sparse.SparseRows``) needs the active entries grouped by row
+(forward) and by column (weight gradient). With torch that is ``nonzero`` plus a stable
+``argsort``, per update window and layer: at N-MNIST sizes those two cost more than the
+products they index. A counting sort over the columns and one scan of a binary spike
+matrix do the same in O(entries + columns), with the same order (rows ascending within a
+column, as the stable sort gives), so the products sum in the same order as before.
+Hand-written because torch has no counting sort; numba compiles it once and caches it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_KERNELS: dict[str, Any] = {}
+
+
+def _compile() -> dict[str, Any]:
+    """Import numba and compile on first use (processes that never train pay nothing)."""
+    if _KERNELS:
+        return _KERNELS
+    import numba
+
+    @numba.njit(cache=True, nogil=True)
+    def group_by_col(rows, cols, n_rows, n_cols):  # pragma: no cover - compiled
+        n = cols.shape[0]
+        row_offsets = np.zeros(n_rows, np.int32)
+        col_offsets = np.zeros(n_cols, np.int32)
+        counts = np.zeros(n_cols + 1, np.int64)
+        row_counts = np.zeros(n_rows + 1, np.int64)
+        for i in range(n):
+            counts[cols[i] + 1] += 1
+            row_counts[rows[i] + 1] += 1
+        for c in range(n_cols):
+            counts[c + 1] += counts[c]
+            col_offsets[c] = counts[c]
+        for r in range(n_rows):
+            row_counts[r + 1] += row_counts[r]
+            row_offsets[r] = row_counts[r]
+        rows_by_col = np.empty(n, np.int32)
+        for i in range(n):  # entries arrive sorted by row: a stable placement keeps that order
+            c = cols[i]
+            rows_by_col[counts[c]] = rows[i]
+            counts[c] += 1
+        return row_offsets, rows_by_col, col_offsets
+
+    @numba.njit(cache=True, nogil=True)
+    def binary_coords(x):  # pragma: no cover - compiled
+        R, N = x.shape
+        n = 0
+        for r in range(R):
+            for c in range(N):
+                if x[r, c] != 0:
+                    n += 1
+        rows = np.empty(n, np.int64)
+        cols = np.empty(n, np.int64)
+        i = 0
+        for r in range(R):
+            for c in range(N):
+                if x[r, c] != 0:
+                    rows[i] = r
+                    cols[i] = c
+                    i += 1
+        return rows, cols
+
+    @numba.njit(cache=True, nogil=True)
+    def sort_keys_by_bucket(key, bucket_size, n_buckets):  # pragma: no cover - compiled
+        n = key.shape[0]
+        starts = np.zeros(n_buckets + 1, np.int64)
+        for i in range(n):
+            starts[key[i] // bucket_size + 1] += 1
+        for b in range(n_buckets):
+            starts[b + 1] += starts[b]
+        out = np.empty(n, np.int64)
+        pos = starts[:-1].copy()
+        for i in range(n):  # stable: within a bucket, the input order
+            b = key[i] // bucket_size
+            out[pos[b]] = key[i]
+            pos[b] += 1
+        ordered = True
+        for i in range(n - 1):
+            if out[i] >= out[i + 1]:
+                ordered = False
+                break
+        return out, ordered
+
+    _KERNELS.update(group_by_col=group_by_col, binary_coords=binary_coords,
+                    sort_keys_by_bucket=sort_keys_by_bucket)
+    return _KERNELS
+
+
+def group_by_col(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int):
+    """For entries sorted by row: ``(row_offsets, rows_by_col, col_offsets)`` as int32, the
+    index type for which ``embedding_bag`` takes its fastest kernel (~30 % faster than int64)."""
+    return _compile()["group_by_col"](np.ascontiguousarray(rows, np.int64),
+                                      np.ascontiguousarray(cols, np.int64), n_rows, n_cols)
+
+
+def binary_coords(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of every nonzero of a 2-D array, in row-major order (like ``nonzero``)."""
+    return _compile()["binary_coords"](np.ascontiguousarray(x))
+
+
+def sort_keys(key: np.ndarray, bucket_size: int, n_buckets: int) -> np.ndarray | None:
+    """``key`` (distinct, < bucket_size * n_buckets) sorted ascending by a stable counting sort
+    on ``key // bucket_size``, or None when the entries of a bucket were not already in
+    ascending order (then the caller sorts fully). A spike batch arrives grouped by sample
+    with each sample's entries in (step, channel) order, so bucketing by (step, sample)
+    sorts it in linear time, where a comparison sort of ~500,000 keys took ~60 ms."""
+    out, ordered = _compile()["sort_keys_by_bucket"](np.ascontiguousarray(key, np.int64), bucket_size, n_buckets)
+    return out if ordered else None
