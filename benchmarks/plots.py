@@ -22,7 +22,8 @@ def _series(runs: list[dict], key: str) -> dict:
     for r in runs:
         if "error" in r or key not in r:
             continue
-        out.setdefault(r["network"], {}).setdefault(r["method"], []).append((r["T"], r[key]))
+        name = r["method"] if r.get("K") is None else f"{r['method']} K={r['K']}"
+        out.setdefault(r["network"], {}).setdefault(name, []).append((r["T"], r[key]))
     return out
 
 
@@ -39,8 +40,10 @@ def _training_plot(runs: list[dict], key: str, ylabel: str, title: str, path: Pa
     for ax, (net, methods) in zip(axes[0], data.items()):
         for m, pts in methods.items():
             pts.sort()
-            color, marker = STYLE.get(m, (None, "o"))
-            ax.plot([t for t, _ in pts], [v for _, v in pts], marker=marker, color=color, label=LABEL.get(m, m))
+            color, marker = STYLE.get(m.split(" ")[0], (None, "o"))
+            style = ":" if m.endswith(" K=1") else "-"  # K=1: the same rule, updated every step
+            ax.plot([t for t, _ in pts], [v for _, v in pts], style, marker=marker, color=color,
+                    label=LABEL.get(m, m))
         ax.set_title(f"{net}")
         ax.set_xlabel("time steps T")
         ax.set_ylabel(ylabel)

@@ -2,11 +2,11 @@
 
 Parts (``--only`` picks some):
 
-- ``training``: samples/s and peak RSS of SP-voltage, SP-surrogate, two-compartment SP, this
-  project's BPTT and a plain snntorch BPTT loop (as its tutorials write it), for T in
-  {25, 100, 300}, networks 2312-800-10 and 2312-512-512-10, batch 128, 2 threads. Every
-  configuration runs in its own process (its ``ru_maxrss`` is its own peak RSS); one warm-up
-  batch is skipped, then a few batches are timed. -> ``bench_training.json``
+- ``training``: whole-epoch training samples/s (and the fastest batch beside it) and peak RSS of
+  SP-voltage and SP-surrogate (K=10 and K=1), two-compartment SP, this project's BPTT and a
+  plain snntorch BPTT loop (as its tutorials write it), for T in {25, 100, 300}, networks
+  2312-800-10 and 2312-512-512-10, batch 128, 2 threads; each configuration in its own
+  process (``benchmarks/bench_training.py`` says exactly what is timed). -> ``bench_training.json``
 - ``deploy``: time per sample of torch inference, the numpy fallback (float, fixed) and Lava
   (float, fixed) on 2312-512-512-10, T=300, 20 N-MNIST test samples; Lava's build/compile
   time apart; identical spikes checked layer by layer. -> ``bench_deploy.json``
@@ -28,13 +28,13 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchmarks import bench_training as training
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -44,9 +44,6 @@ output (in --out): bench_training.json, bench_deploy.json, accuracy.json, learni
 (machine, versions, date, load, every figure, ratios to snntorch BPTT and to Lava),
 training_speed.png, training_memory.png, deploy_time.png and performance.md (the README's
 Performance section)."""
-METHODS = ("sp-voltage", "sp-surrogate", "sp-dendritic", "bptt", "snntorch")
-NETWORKS = ("2312-800-10", "2312-512-512-10")
-REFERENCE = "snntorch"
 
 
 # ------------------------------------------------------------------ environment
@@ -115,111 +112,6 @@ def _child(flag: str, spec: dict, timeout: float | None = None) -> dict:
         tail = proc.stderr.strip().splitlines()
         return {**spec, "error": tail[-1] if tail else f"exit code {proc.returncode}"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-# ------------------------------------------------------------------ training (child side)
-def training_child(spec: dict) -> dict:
-    import torch
-
-    from benchmarks.bench_training import load_batches
-
-    torch.set_num_threads(spec["threads"])
-    torch.manual_seed(0)
-    sizes = [int(s) for s in spec["network"].split("-")]
-    batches, source, density = load_batches(spec["T"], spec["batch"], spec["batches"] + 1, spec.get("data"), 0)
-    if spec["method"] == "snntorch":
-        from benchmarks.snntorch_reference import TutorialNet, train_step
-
-        net = TutorialNet(sizes)
-        opt = torch.optim.Adam(net.parameters(), lr=5e-4)
-
-        def prepare(xy):  # a tutorial's DataLoader hands out dense float frames (not timed)
-            return xy[0].dense(), xy[1]
-
-        def run(xy):
-            return train_step(net, opt, *xy)
-    else:
-        from spikeprop.config import TrainConfig
-        from spikeprop.model import NetConfig
-        from spikeprop.rules import make_learner
-        from spikeprop.trainer import build
-
-        cfg = TrainConfig(method=spec["method"], T=spec["T"], batch_size=spec["batch"])
-        net, signal = build(NetConfig(sizes=sizes), cfg)
-        learner = make_learner(net, signal, cfg)
-
-        def prepare(xy):
-            return xy
-
-        def run(xy):
-            return learner.train_batch(*xy)
-    rss_setup = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    times = []
-    for i, xy in enumerate(batches):
-        item = prepare(xy)
-        start = time.perf_counter()
-        run(item)
-        if i > 0:  # batch 0 is the warm-up
-            times.append(time.perf_counter() - start)
-        del item
-        if times and sum(times) > spec.get("max_timed_s", 1e9):
-            break  # slow configuration: the batches timed so far are enough
-    med = statistics.median(times)
-    return {**spec, "sizes": sizes, "timed_batches": len(times), "samples_per_s": spec["batch"] / med,
-            "samples_per_s_best": spec["batch"] / min(times),
-            "batch_seconds": times, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "rss_before_training_mb": rss_setup, "data": source, "input_density": float(density),
-            "load_avg_1min_end": os.getloadavg()[0]}
-
-
-def training_plan(quick: bool, threads: int, batch: int, data: str | None, Ts=None, nets=None,
-                  methods=None) -> list[dict]:
-    Ts = Ts or ((25, 100) if quick else (25, 100, 300))
-    nets = nets or (NETWORKS[:1] if quick else NETWORKS)
-    plan = []
-    for net in nets:
-        for T in Ts:
-            for m in (methods or METHODS):
-                nb = 1 if quick else (3 if T <= 100 else 2)
-                plan.append({"method": m, "network": net, "T": T, "batch": batch, "threads": threads,
-                             "batches": nb, "max_timed_s": 40.0, "data": data})
-    return plan
-
-
-def add_training_ratios(runs: list[dict]) -> dict:
-    ok = [r for r in runs if "error" not in r]
-    get = {(r["method"], r["network"], r["T"]): r for r in ok}
-    for r in ok:
-        ref = get.get((REFERENCE, r["network"], r["T"]))
-        if ref:
-            r["speed_ratio_vs_snntorch"] = r["samples_per_s"] / ref["samples_per_s"]
-            r["rss_ratio_vs_snntorch"] = r["peak_rss_mb"] / ref["peak_rss_mb"]
-    summary: dict = {"rss_growth_T25_to_T300": {}, "speed_ratio_vs_snntorch": {}}
-    for m in METHODS:
-        for net in NETWORKS:
-            a, b = get.get((m, net, 25)), get.get((m, net, 300))
-            if a and b:
-                summary["rss_growth_T25_to_T300"][f"{m} {net}"] = b["peak_rss_mb"] / a["peak_rss_mb"] - 1
-            for T in (25, 100, 300):
-                r = get.get((m, net, T))
-                if r and "speed_ratio_vs_snntorch" in r and m != REFERENCE:
-                    summary["speed_ratio_vs_snntorch"][f"{m} {net} T={T}"] = r["speed_ratio_vs_snntorch"]
-    sp = ("sp-voltage", "sp-surrogate", "sp-dendritic")
-    main_net = NETWORKS[0]
-    at100 = {m: get[(m, main_net, 100)]["speed_ratio_vs_snntorch"] for m in sp
-             if (m, main_net, 100) in get and "speed_ratio_vs_snntorch" in get[(m, main_net, 100)]}
-    if at100:
-        best = max(at100, key=at100.get)
-        summary["goal_sp_3x_snntorch_T100"] = {"network": main_net, "ratios": at100, "best": best,
-                                               "met": at100[best] >= 3.0}
-    growth = {m: summary["rss_growth_T25_to_T300"].get(f"{m} {main_net}") for m in sp}
-    growth = {m: g for m, g in growth.items() if g is not None}
-    if growth:
-        bg = summary["rss_growth_T25_to_T300"].get(f"{REFERENCE} {main_net}")
-        summary["goal_sp_rss_flat"] = {"network": main_net, "growth": growth, "snntorch_growth": bg,
-                                       "met_by": [m for m, g in growth.items() if g <= 0.15],
-                                       "met": all(g <= 0.15 for g in growth.values())}
-    return summary
 
 
 # ------------------------------------------------------------------ deploy (child side)
@@ -302,11 +194,10 @@ def _split(text: str | None, conv=str) -> list | None:
 
 
 def merge_runs(old: list[dict], new: list[dict]) -> list[dict]:
-    """Keep, per (method, network, T), the least disturbed (fastest) measurement; count rounds."""
-    key = lambda r: (r.get("method"), r.get("network"), r.get("T"))  # noqa: E731
-    merged = {key(r): r for r in old}
+    """Keep, per configuration, the least disturbed (fastest whole-epoch) measurement; count rounds."""
+    merged = {training.key(r): r for r in old}
     for r in new:
-        k = key(r)
+        k = training.key(r)
         prev = merged.get(k)
         if prev is None or "error" in prev:
             merged[k] = r
@@ -315,30 +206,30 @@ def merge_runs(old: list[dict], new: list[dict]) -> list[dict]:
             continue
         speeds = prev.get("samples_per_s_rounds", [prev["samples_per_s"]]) + [r["samples_per_s"]]
         keep = r if r["samples_per_s"] > prev["samples_per_s"] else prev
-        keep = {**keep, "samples_per_s_rounds": speeds, "rounds": len(speeds),
-                "peak_rss_mb_rounds": prev.get("peak_rss_mb_rounds", [prev["peak_rss_mb"]]) + [r["peak_rss_mb"]]}
-        merged[k] = keep
-    order = {(m, n, T): i for i, (n, T, m) in enumerate((n, T, m) for n in NETWORKS for T in (25, 100, 300)
-                                                         for m in METHODS)}
-    return sorted(merged.values(), key=lambda r: order.get(key(r), 10**6))
+        merged[k] = {**keep, "samples_per_s_rounds": speeds, "rounds": len(speeds)}
+    order = {training.key(s): i for i, s in enumerate(training.plan(False, 0, 0, None))}
+    return sorted(merged.values(), key=lambda r: order.get(training.key({**r, "threads": 0}), 10**6))
 
 
 def run_training(args, out: Path, meta: dict) -> dict:
-    plan = training_plan(args.quick, args.threads, args.batch, args.data, _split(args.T, int),
-                         _split(args.networks), _split(args.methods))
+    """Every configuration of ``benchmarks.bench_training`` in its own process, in turn."""
+    plan = training.plan(args.quick, args.threads, args.batch, args.data, _split(args.T, int),
+                         _split(args.networks), _split(args.methods), args.samples)
     runs = []
     bar = _progress(plan, "training")
     for spec in bar:
+        name = f"{training.label(spec['method'], spec['K']):>18s} {spec['network']:>16s} T={spec['T']:<4d}"
         if hasattr(bar, "set_postfix_str"):
-            bar.set_postfix_str(f"{spec['method']} {spec['network']} T={spec['T']}")
-        r = _child("--training-child", {**spec, "load_avg_1min_start": os.getloadavg()[0]}, timeout=1800)
+            bar.set_postfix_str(name.strip())
+        r = _child("--training-child", {**spec, "load_avg_1min_start": os.getloadavg()[0]}, timeout=3600)
         runs.append(r)
         msg = (f"FAILED: {r['error']}" if "error" in r else
-               f"{r['samples_per_s']:8.1f} samples/s  peak RSS {r['peak_rss_mb']:6.0f} MB")
-        (bar.write if hasattr(bar, "write") else print)(
-            f"{spec['method']:>18s} {spec['network']:>16s} T={spec['T']:<4d} {msg}")
+               f"{r['samples_per_s']:8.1f} samples/s per epoch ({r['samples_per_s_best_batch']:7.1f} best batch)"
+               f"  peak RSS {r['peak_rss_mb']:6.0f} MB")
+        (bar.write if hasattr(bar, "write") else print)(f"{name} {msg}")
     res = {"meta": {**meta, "part": "training", "quick": args.quick, "batch": args.batch, "threads": args.threads,
-                    "speed_statistic": "median of the timed batches (one warm-up batch skipped)",
+                    "speed_statistic": "whole epoch: training samples / training time of one epoch "
+                                       "(after one untimed warm-up batch); fastest batch of that epoch beside it",
                     "memory_statistic": "ru_maxrss of the configuration's own process (data included)",
                     "reference": "snntorch (plain snntorch BPTT loop, benchmarks/snntorch_reference.py)"},
            "runs": runs}
@@ -346,12 +237,9 @@ def run_training(args, out: Path, meta: dict) -> dict:
     if args.merge and prev_file.exists():
         prev = json.loads(prev_file.read_text())
         res["runs"] = runs = merge_runs(prev.get("runs", []), runs)
-        res["meta"] = {**prev.get("meta", {}), "merged_rounds": prev.get("meta", {}).get("merged_rounds", [])
-                       + [{"date": meta["date"], "load_avg": meta["load_avg"], "load_wait": meta.get("load_wait"),
-                           "plan": [f"{s['method']} {s['network']} T={s['T']}" for s in plan]}]}
-        res["meta"]["speed_statistic"] = ("median of the timed batches (one warm-up batch skipped); "
-                                          "fastest of the rounds where a configuration was measured again")
-    res["summary"] = add_training_ratios(runs)
+        res["meta"]["merged_rounds"] = prev.get("meta", {}).get("merged_rounds", []) + [
+            {"date": meta["date"], "load_avg": meta["load_avg"]}]
+    res["summary"] = training.summarize(runs)
     res["meta"]["load_avg_end"] = list(os.getloadavg())
     (out / "bench_training.json").write_text(json.dumps(res, indent=2) + "\n")
     return res
@@ -403,7 +291,7 @@ def run_learning(args, out: Path) -> None:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true",
-                   help="short version: T in {25,100}, 2312-800-10 only, 1 timed batch; deploy T=100, "
+                   help="short version: training T=100, 2312-800-10 only, 256-sample epochs; deploy T=100, "
                         "5 samples; quick accuracy table; writes to benchmarks/results/quick unless --out is given")
     p.add_argument("--only", default=",".join(PARTS), metavar="PARTS",
                    help=f"comma-separated subset of {','.join(PARTS)} (default: all)")
@@ -420,8 +308,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-wait", type=float, default=1500.0, metavar="SECONDS")
     p.add_argument("--T", default=None, metavar="LIST", help="training: time steps (default 25,100,300)")
     p.add_argument("--networks", default=None, metavar="LIST",
-                   help=f"training: networks (default {','.join(NETWORKS)})")
-    p.add_argument("--methods", default=None, metavar="LIST", help=f"training: methods (default {','.join(METHODS)})")
+                   help=f"training: networks (default {','.join(training.NETWORKS)})")
+    p.add_argument("--methods", default=None, metavar="LIST",
+                   help=f"training: methods (default {','.join(dict.fromkeys(m for m, _ in training.CONFIGS))})")
+    p.add_argument("--samples", type=int, default=None,
+                   help="training: recordings per measured epoch (default 1000, the embedded training split; quick 256)")
     p.add_argument("--merge", action="store_true",
                    help="training: merge into an existing bench_training.json, keeping the fastest "
                         "measurement per configuration (re-measure configurations disturbed by other load)")
@@ -478,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         argv = sys.argv[1:]
     if argv and argv[0] in ("--training-child", "--deploy-child"):
         sys.path.insert(0, str(ROOT))
-        fn = training_child if argv[0] == "--training-child" else deploy_child
+        fn = training.child if argv[0] == "--training-child" else deploy_child
         print(json.dumps(fn(json.loads(argv[1]))))
         return 0
     p = argparse.ArgumentParser(prog="./run bench", description=__doc__, epilog=OUTPUTS,

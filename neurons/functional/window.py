@@ -23,45 +23,46 @@ import numpy as np
 _KERNELS: dict[str, Any] = {}
 
 
+def _lif_kernel(cur, v, f_v, vth, bias, s_out, v_out):  # pragma: no cover - compiled
+    K, R, N = cur.shape
+    for k in range(K):
+        for r in range(R):
+            for n in range(N):
+                vp = v[r, n] * f_v + cur[k, r, n] + bias
+                v_out[k, r, n] = vp
+                if vp > vth:
+                    s_out[k, r, n] = 1.0
+                    v[r, n] = 0.0
+                else:
+                    s_out[k, r, n] = 0.0
+                    v[r, n] = vp
+
+
+def _cuba_lif_kernel(cur, u, v, f_u, f_v, vth, bias, s_out, v_out):  # pragma: no cover - compiled
+    K, R, N = cur.shape
+    for k in range(K):
+        for r in range(R):
+            for n in range(N):
+                uu = u[r, n] * f_u + cur[k, r, n]
+                u[r, n] = uu
+                vp = v[r, n] * f_v + uu + bias
+                v_out[k, r, n] = vp
+                if vp > vth:
+                    s_out[k, r, n] = 1.0
+                    v[r, n] = 0.0
+                else:
+                    s_out[k, r, n] = 0.0
+                    v[r, n] = vp
+
+
 def _compile() -> dict[str, Any]:
-    """Import numba and compile lazily: processes that never run a window pay nothing."""
-    if _KERNELS:
-        return _KERNELS
-    import numba
+    """Import numba and compile on first use: processes that never run a kernel pay nothing.
+    The kernels are the plain functions above; numba caches their machine code on disk."""
+    if not _KERNELS:
+        import numba
 
-    @numba.njit(cache=True, nogil=True)
-    def lif(cur, v, f_v, vth, bias, s_out, v_out):  # pragma: no cover - compiled
-        K, R, N = cur.shape
-        for k in range(K):
-            for r in range(R):
-                for n in range(N):
-                    vp = v[r, n] * f_v + cur[k, r, n] + bias
-                    v_out[k, r, n] = vp
-                    if vp > vth:
-                        s_out[k, r, n] = 1.0
-                        v[r, n] = 0.0
-                    else:
-                        s_out[k, r, n] = 0.0
-                        v[r, n] = vp
-
-    @numba.njit(cache=True, nogil=True)
-    def cuba_lif(cur, u, v, f_u, f_v, vth, bias, s_out, v_out):  # pragma: no cover - compiled
-        K, R, N = cur.shape
-        for k in range(K):
-            for r in range(R):
-                for n in range(N):
-                    uu = u[r, n] * f_u + cur[k, r, n]
-                    u[r, n] = uu
-                    vp = v[r, n] * f_v + uu + bias
-                    v_out[k, r, n] = vp
-                    if vp > vth:
-                        s_out[k, r, n] = 1.0
-                        v[r, n] = 0.0
-                    else:
-                        s_out[k, r, n] = 0.0
-                        v[r, n] = vp
-
-    _KERNELS.update(lif=lif, cuba_lif=cuba_lif)
+        jit = numba.njit(cache=True, nogil=True)
+        _KERNELS.update(lif=jit(_lif_kernel), cuba_lif=jit(_cuba_lif_kernel))
     return _KERNELS
 
 

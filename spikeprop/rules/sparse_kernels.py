@@ -17,77 +17,78 @@ import numpy as np
 _KERNELS: dict[str, Any] = {}
 
 
+def _group_by_col_kernel(rows, cols, n_rows, n_cols):  # pragma: no cover - compiled
+    n = cols.shape[0]
+    row_offsets = np.zeros(n_rows, np.int32)
+    col_offsets = np.zeros(n_cols, np.int32)
+    counts = np.zeros(n_cols + 1, np.int64)
+    row_counts = np.zeros(n_rows + 1, np.int64)
+    for i in range(n):
+        counts[cols[i] + 1] += 1
+        row_counts[rows[i] + 1] += 1
+    for c in range(n_cols):
+        counts[c + 1] += counts[c]
+        col_offsets[c] = counts[c]
+    for r in range(n_rows):
+        row_counts[r + 1] += row_counts[r]
+        row_offsets[r] = row_counts[r]
+    rows_by_col = np.empty(n, np.int32)
+    for i in range(n):  # entries arrive sorted by row: a stable placement keeps that order
+        c = cols[i]
+        rows_by_col[counts[c]] = rows[i]
+        counts[c] += 1
+    return row_offsets, rows_by_col, col_offsets
+
+
+def _binary_coords_kernel(x):  # pragma: no cover - compiled
+    R, N = x.shape
+    n = 0
+    for r in range(R):
+        for c in range(N):
+            if x[r, c] != 0:
+                n += 1
+    rows = np.empty(n, np.int64)
+    cols = np.empty(n, np.int64)
+    i = 0
+    for r in range(R):
+        for c in range(N):
+            if x[r, c] != 0:
+                rows[i] = r
+                cols[i] = c
+                i += 1
+    return rows, cols
+
+
+def _sort_keys_by_bucket_kernel(key, bucket_size, n_buckets):  # pragma: no cover - compiled
+    n = key.shape[0]
+    starts = np.zeros(n_buckets + 1, np.int64)
+    for i in range(n):
+        starts[key[i] // bucket_size + 1] += 1
+    for b in range(n_buckets):
+        starts[b + 1] += starts[b]
+    out = np.empty(n, np.int64)
+    pos = starts[:-1].copy()
+    for i in range(n):  # stable: within a bucket, the input order
+        b = key[i] // bucket_size
+        out[pos[b]] = key[i]
+        pos[b] += 1
+    ordered = True
+    for i in range(n - 1):
+        if out[i] >= out[i + 1]:
+            ordered = False
+            break
+    return out, ordered
+
+
 def _compile() -> dict[str, Any]:
-    """Import numba and compile on first use (processes that never train pay nothing)."""
-    if _KERNELS:
-        return _KERNELS
-    import numba
+    """Import numba and compile on first use: processes that never run a kernel pay nothing.
+    The kernels are the plain functions above; numba caches their machine code on disk."""
+    if not _KERNELS:
+        import numba
 
-    @numba.njit(cache=True, nogil=True)
-    def group_by_col(rows, cols, n_rows, n_cols):  # pragma: no cover - compiled
-        n = cols.shape[0]
-        row_offsets = np.zeros(n_rows, np.int32)
-        col_offsets = np.zeros(n_cols, np.int32)
-        counts = np.zeros(n_cols + 1, np.int64)
-        row_counts = np.zeros(n_rows + 1, np.int64)
-        for i in range(n):
-            counts[cols[i] + 1] += 1
-            row_counts[rows[i] + 1] += 1
-        for c in range(n_cols):
-            counts[c + 1] += counts[c]
-            col_offsets[c] = counts[c]
-        for r in range(n_rows):
-            row_counts[r + 1] += row_counts[r]
-            row_offsets[r] = row_counts[r]
-        rows_by_col = np.empty(n, np.int32)
-        for i in range(n):  # entries arrive sorted by row: a stable placement keeps that order
-            c = cols[i]
-            rows_by_col[counts[c]] = rows[i]
-            counts[c] += 1
-        return row_offsets, rows_by_col, col_offsets
-
-    @numba.njit(cache=True, nogil=True)
-    def binary_coords(x):  # pragma: no cover - compiled
-        R, N = x.shape
-        n = 0
-        for r in range(R):
-            for c in range(N):
-                if x[r, c] != 0:
-                    n += 1
-        rows = np.empty(n, np.int64)
-        cols = np.empty(n, np.int64)
-        i = 0
-        for r in range(R):
-            for c in range(N):
-                if x[r, c] != 0:
-                    rows[i] = r
-                    cols[i] = c
-                    i += 1
-        return rows, cols
-
-    @numba.njit(cache=True, nogil=True)
-    def sort_keys_by_bucket(key, bucket_size, n_buckets):  # pragma: no cover - compiled
-        n = key.shape[0]
-        starts = np.zeros(n_buckets + 1, np.int64)
-        for i in range(n):
-            starts[key[i] // bucket_size + 1] += 1
-        for b in range(n_buckets):
-            starts[b + 1] += starts[b]
-        out = np.empty(n, np.int64)
-        pos = starts[:-1].copy()
-        for i in range(n):  # stable: within a bucket, the input order
-            b = key[i] // bucket_size
-            out[pos[b]] = key[i]
-            pos[b] += 1
-        ordered = True
-        for i in range(n - 1):
-            if out[i] >= out[i + 1]:
-                ordered = False
-                break
-        return out, ordered
-
-    _KERNELS.update(group_by_col=group_by_col, binary_coords=binary_coords,
-                    sort_keys_by_bucket=sort_keys_by_bucket)
+        jit = numba.njit(cache=True, nogil=True)
+        _KERNELS.update(group_by_col=jit(_group_by_col_kernel), binary_coords=jit(_binary_coords_kernel),
+                        sort_keys_by_bucket=jit(_sort_keys_by_bucket_kernel))
     return _KERNELS
 
 

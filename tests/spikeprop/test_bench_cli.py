@@ -37,25 +37,29 @@ def test_bench_is_not_a_spikeprop_command(capsys):
 
 
 def _run(method, net, T, sps, rss):
-    return {"method": method, "network": net, "T": T, "samples_per_s": sps, "peak_rss_mb": rss,
+    K = 10 if method.startswith("sp-") else None
+    return {"method": method, "K": K, "network": net, "T": T, "samples_per_s": sps,
+            "samples_per_s_best_batch": 1.5 * sps, "peak_rss_mb": rss, "samples": 1000,
             "input_density": 0.017, "batch": 128, "threads": 2}
 
 
 def test_report_from_synthetic_json(tmp_path):
     from benchmarks.plots import make_plots
     from benchmarks.report import write_report
-    from benchmarks.run_all import add_training_ratios
+    from benchmarks.bench_training import summarize
 
     net = "2312-800-10"
     runs = [_run("snntorch", net, 25, 200.0, 500.0), _run("snntorch", net, 100, 50.0, 1000.0),
             _run("snntorch", net, 300, 16.0, 2500.0),
             _run("sp-surrogate", net, 25, 800.0, 400.0), _run("sp-surrogate", net, 100, 200.0, 410.0),
             _run("sp-surrogate", net, 300, 70.0, 420.0),
-            {"method": "sp-voltage", "network": net, "T": 300, "error": "boom"}]
-    summary = add_training_ratios(runs)
-    assert summary["goal_sp_3x_snntorch_T100"]["ratios"]["sp-surrogate"] == pytest.approx(4.0)
-    assert summary["goal_sp_3x_snntorch_T100"]["met"]
-    assert summary["goal_sp_rss_flat"]["growth"]["sp-surrogate"] == pytest.approx(0.05)
+            _run("bptt", net, 100, 100.0, 800.0),
+            {"method": "sp-voltage", "K": 10, "network": net, "T": 300, "error": "boom"}]
+    summary = summarize(runs)
+    goal = summary["goal_sp_5x_snntorch_epoch_T100"]
+    assert goal["ratios"]["sp-surrogate K=10"] == pytest.approx(4.0)
+    assert not goal["met_at_default_K"]  # 4x is below the 5x goal
+    assert summary["goal_sp_rss_flat"]["growth"]["sp-surrogate K=10 2312-800-10"] == pytest.approx(0.05)
     meta = {"cpu": "Test CPU", "cpus": 2, "versions": {"python": "3.11", "torch": "2.x"}, "date": "today",
             "load_avg": [0.5, 0.5, 0.5]}
     (tmp_path / "bench_training.json").write_text(json.dumps(
@@ -76,11 +80,12 @@ def test_report_from_synthetic_json(tmp_path):
     assert (tmp_path / "performance.md").read_text() == md
     assert md.startswith("## Performance")
     assert "./run bench --only training,deploy" in md
-    assert "800 (4.00x)" in md and "200 (4.00x)" in md  # samples/s with the ratio to snntorch BPTT
+    assert "800 (4.0x); 1200" in md  # per epoch (ratio to snntorch); best batch
+    assert "200 (4.0x / 2.0x); 300" in md  # ... and to this project's BPTT where it ran
     assert "+5 %" in md and "+400 %" in md  # RSS growth T=25 -> T=300: SP flat, BPTT grows
     assert "**250x**" in md and "Test CPU" in md and "compile 0.40 s" in md
-    assert md.count("**met**") == 3
-    assert "sp-voltage 2312-800-10 T=300 (boom)" in md
+    assert md.count("**met**") == 2 and md.count("**missed**") == 2  # RSS and fallback met; 5x and 10x missed
+    assert "SP-voltage, K=10 2312-800-10 T=300 (boom)" in md
     pngs = make_plots(tmp_path)
     assert {p.name for p in pngs} == {"training_speed.png", "training_memory.png", "deploy_time.png"}
 
@@ -90,7 +95,7 @@ def test_merge_keeps_fastest_round():
 
     old = [_run("snntorch", "2312-800-10", 100, 50.0, 900.0), _run("sp-voltage", "2312-800-10", 100, 100.0, 500.0)]
     new = [_run("sp-voltage", "2312-800-10", 100, 180.0, 505.0),
-           {"method": "snntorch", "network": "2312-800-10", "T": 100, "error": "killed"}]
+           {"method": "snntorch", "K": None, "network": "2312-800-10", "T": 100, "error": "killed"}]
     merged = {r["method"]: r for r in merge_runs(old, new)}
     assert merged["sp-voltage"]["samples_per_s"] == 180.0 and merged["sp-voltage"]["rounds"] == 2
     assert merged["sp-voltage"]["samples_per_s_rounds"] == [100.0, 180.0]

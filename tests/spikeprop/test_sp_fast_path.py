@@ -1,0 +1,69 @@
+"""The fast SP path (fused neuron windows, sparse products, written-out cosine backward) gives
+the results of the plain path: the step loop, dense products and autograd's backward.
+The only differences allowed are float rounding where a product or a sum is reordered."""
+import pytest
+import torch
+
+from neurons.modules.base import NeuronModule
+from spikeprop.config import TrainConfig
+from spikeprop.model import NetConfig
+from spikeprop.rules import losses, make_learner, sp
+from spikeprop.rules.sparse import SparseSpikes
+from spikeprop.trainer import build
+
+
+def _plain_cosine(h, t):
+    dots = h @ t.transpose(-1, -2)
+    hn = torch.linalg.vector_norm(h, dim=-1, keepdim=True).clamp(min=losses.NORM_EPS)
+    tn = torch.linalg.vector_norm(t, dim=-1, keepdim=True).clamp(min=losses.NORM_EPS)
+    return dots / hn / tn.transpose(-1, -2)
+
+
+@pytest.fixture
+def plain_path(monkeypatch):
+    """Switch every shortcut off: what the SP rule computed before they existed."""
+    def use():
+        monkeypatch.setattr(NeuronModule, "_fused_window", lambda self, curs, state: None)
+        monkeypatch.setattr(losses._Cosine, "apply", staticmethod(_plain_cosine))
+        monkeypatch.setattr(sp, "spike_linear", lambda s, w: s @ w.t())
+    return use
+
+
+def _train(method: str, neuron: str, batches: int = 2):
+    torch.manual_seed(0)
+    cfg = TrainConfig(method=method, T=12, batch_size=16, update_every=4)
+    net, signal = build(NetConfig(sizes=[60, 40, 30, 10], neuron=neuron), cfg)
+    for fc in net.fcs:  # enough drive for every layer to spike
+        fc.weight.data *= 3
+    learner = make_learner(net, signal, cfg)
+    g = torch.Generator().manual_seed(1)
+    out = []
+    for _ in range(batches):
+        x = SparseSpikes.from_dense((torch.rand(12, 16, 60, generator=g) < 0.15).float())
+        res = learner.train_batch(x, torch.randint(0, 10, (16,), generator=g))
+        out.append(res)
+    return net, out
+
+
+@pytest.mark.parametrize("method", ["sp-voltage", "sp-surrogate"])
+@pytest.mark.parametrize("neuron", ["lif", "cuba_lif"])
+def test_fast_path_matches_the_plain_path(method, neuron, plain_path):
+    fast_net, fast = _train(method, neuron)
+    plain_path()
+    plain_net, plain = _train(method, neuron)
+    assert sum(float(c.sum()) for c in fast[0].spike_counts[:2]) > 0  # the hidden layers do spike
+    for a, b in zip(fast, plain):
+        assert a.losses == pytest.approx(b.losses, rel=1e-5, abs=1e-6)
+        for ca, cb in zip(a.spike_counts, b.spike_counts):
+            assert torch.equal(ca, cb)  # the same spikes in every layer
+    for wa, wb in zip(fast_net.state_dict().values(), plain_net.state_dict().values()):
+        assert torch.allclose(wa, wb, rtol=1e-5, atol=1e-6)
+
+
+def test_plain_path_fixture_really_changes_the_computation(plain_path, monkeypatch):
+    """Guard: the comparison above would be vacuous if the fixture did not reach the code."""
+    calls = []
+    plain_path()
+    monkeypatch.setattr(sp, "spike_linear", lambda s, w: calls.append(1) or s @ w.t())
+    _train("sp-voltage", "lif", batches=1)
+    assert calls
