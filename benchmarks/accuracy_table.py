@@ -161,8 +161,16 @@ def compare(a: dict, b: dict) -> str | None:
     return f"{100 * diff:+.1f} points (spread {100 * spread:.1f})" if abs(diff) > spread else None
 
 
+def neuron_name(extra: str) -> str:
+    """The hidden neuron model named in a table's header: LIF unless ``--neuron`` says otherwise
+    (the two-compartment methods always run two-compartment neurons, whatever the option)."""
+    words = extra.split()
+    neuron = words[words.index("--neuron") + 1] if "--neuron" in words[:-1] else "lif"
+    return {"lif": "LIF", "cuba_lif": "CubaLIF (two-compartment methods: two-compartment neurons)"}.get(neuron, neuron)
+
+
 def markdown(table: dict, meta: dict) -> str:
-    lines = [f"Embedded N-MNIST subset, LIF, T=30 over 300 ms, batch 32, {meta['epochs']} epochs; "
+    lines = [f"Embedded N-MNIST subset, {neuron_name(meta.get('extra', ''))}, T=30 over 300 ms, batch 32, {meta['epochs']} epochs; "
              "900 train / 100 validation (held out of the training recordings) / 100 test. "
              "*selected* = test accuracy of best.pt (the epoch with the best validation accuracy); "
              "*final* = test accuracy after the last epoch; mean +- std over seeds (n); "
