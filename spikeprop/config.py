@@ -82,7 +82,8 @@ class TrainConfig:
     sp_rate_target: float = 0.05  # r0, spikes per step
     sp_rate_mode: str = "up"  # "up": only raise rates below r0; "both": also lower rates above r0
     # which SP layers carry the rate term: "all" hidden SP layers, or "feeding": only those whose
-    # spikes feed another hidden layer (a single hidden layer then has none)
+    # spikes feed another hidden layer (a single hidden layer then has none). Chosen on validation
+    # twice (docs/sp_depth.md sections 8 and 9): a tie both times (lr 1e-3: 92.33 % each), so "all"
     sp_rate_layers: str = "all"
     output: str = "classifier"  # last layer: "classifier" (local cross-entropy) or "sp"
     sp_trace: float = 0.0  # >0: gradient through a presynaptic trace (eligibility; dense, slower)
