@@ -150,6 +150,13 @@ def finish(cell: dict) -> dict:
     return cell
 
 
+def mean_val(cell: dict) -> str:
+    """Mean validation accuracy of the selected epochs over a cell's seeds (the number the
+    checkpoint was chosen on), or "-" when no run recorded one."""
+    vals = [r["val_acc"] for r in cell["seeds"].values() if r.get("val_acc") is not None]
+    return f"{100 * statistics.mean(vals):.1f}" if vals else "-"
+
+
 def compare(a: dict, b: dict) -> str | None:
     """'a - b = +x points' only when both have >= 2 seeds and |mean difference| exceeds the
     larger of the two seed standard deviations (the spread between seeds); else None."""
@@ -161,8 +168,16 @@ def compare(a: dict, b: dict) -> str | None:
     return f"{100 * diff:+.1f} points (spread {100 * spread:.1f})" if abs(diff) > spread else None
 
 
+def neuron_name(extra: str) -> str:
+    """The hidden neuron model named in a table's header: LIF unless ``--neuron`` says otherwise
+    (the two-compartment methods always run two-compartment neurons, whatever the option)."""
+    words = extra.split()
+    neuron = words[words.index("--neuron") + 1] if "--neuron" in words[:-1] else "lif"
+    return {"lif": "LIF", "cuba_lif": "CubaLIF (two-compartment methods: two-compartment neurons)"}.get(neuron, neuron)
+
+
 def markdown(table: dict, meta: dict) -> str:
-    lines = [f"Embedded N-MNIST subset, LIF, T=30 over 300 ms, batch 32, {meta['epochs']} epochs; "
+    lines = [f"Embedded N-MNIST subset, {neuron_name(meta.get('extra', ''))}, T=30 over 300 ms, batch 32, {meta['epochs']} epochs; "
              "900 train / 100 validation (held out of the training recordings) / 100 test. "
              "*selected* = test accuracy of best.pt (the epoch with the best validation accuracy); "
              "*final* = test accuracy after the last epoch; mean +- std over seeds (n); "
@@ -171,15 +186,16 @@ def markdown(table: dict, meta: dict) -> str:
     for depth in [label(d) for d in DEPTHS] + [d for d in table if d not in map(label, DEPTHS)]:
         if depth not in table:
             continue
-        lines += [f"#### {depth}", "", "| method | selected test acc. | final-epoch test acc. | CV selected | CV final "
-                  "| per seed (selected) | s/epoch |", "|---|---|---|---|---|---|---|"]
+        lines += [f"#### {depth}", "", "| method | selected test acc. | validation acc. (selected epoch) "
+                  "| final-epoch test acc. | CV selected | CV final | per seed (selected) | s/epoch |",
+                  "|---|---|---|---|---|---|---|---|"]
         for m, c in table[depth].items():
             sel, fin, cv = c.get("selected"), c.get("final"), c.get("cv")
             fmt = (lambda s: f"{100 * s['mean']:.1f} +- {100 * s['std']:.1f} (n={s['n']})" if s else "-")
             cvs = (f"{100 * cv['selected']:.1f} +- {100 * cv['selected_std']:.1f}",
                    f"{100 * cv['final']:.1f} +- {100 * cv['final_std']:.1f}") if cv else ("-", "-")
             per = ", ".join(f"{100 * r['selected']:.0f}" for r in c["seeds"].values()) or "-"
-            lines.append(f"| {m} | {fmt(sel)} | {fmt(fin)} | {cvs[0]} | {cvs[1]} | {per} | "
+            lines.append(f"| {m} | {fmt(sel)} | {mean_val(c)} | {fmt(fin)} | {cvs[0]} | {cvs[1]} | {per} | "
                          f"{c.get('s_per_epoch', float('nan')):.0f} |")
         diffs = [f"{m} vs {ref}: {txt}" for ref in ("bptt", "shallow") if ref in table[depth]
                  for m, c in table[depth].items() if m != ref

@@ -25,8 +25,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 
-def run_dir(root: Path, sizes: str, method: str, layers: str, weight: float, seed: int) -> Path:
-    return root / f"{sizes.replace(',', '-')}_{method}_{layers}_w{weight:g}_s{seed}"
+def run_dir(root: Path, sizes: str, method: str, layers: str, weight: float, seed: int,
+            lr: float | None = None, neuron: str = "lif") -> Path:
+    """Folder of one run; the learning rate and neuron appear in the name only when given /
+    not LIF, so the folders of earlier grids keep their names."""
+    tail = (f"_lr{lr:g}" if lr is not None else "") + (f"_{neuron}" if neuron != "lif" else "")
+    return root / f"{sizes.replace(',', '-')}_{method}_{layers}_w{weight:g}{tail}_s{seed}"
 
 
 def read_metrics(out: Path) -> list[dict]:
@@ -54,11 +58,13 @@ def summarise(history: list[dict]) -> dict:
     }
 
 
-def train_one(args: argparse.Namespace, sizes: str, method: str, layers: str, weight: float, seed: int) -> dict:
-    out = run_dir(Path(args.root), sizes, method, layers, weight, seed)
+def train_one(args: argparse.Namespace, sizes: str, method: str, layers: str, weight: float,
+              lr: float | None, seed: int) -> dict:
+    out = run_dir(Path(args.root), sizes, method, layers, weight, seed, lr, args.neuron)
     cmd = ["spikeprop", "train", "--method", method, "--sizes", sizes, "--neuron", args.neuron,
            "--T", str(args.T), "--epochs", str(args.epochs), "--seed", str(seed), "--threads", "1",
            "--sp-rate-layers", layers, "--sp-rate-weight", f"{weight:g}", "--quiet", "--out", str(out)]
+    cmd += ["--lr", f"{lr:g}"] if lr is not None else []
     start = time.perf_counter()
     if len(read_metrics(out)) < args.epochs:
         if out.exists() and (out / "last.pt").exists():
@@ -67,9 +73,17 @@ def train_one(args: argparse.Namespace, sizes: str, method: str, layers: str, we
     history = read_metrics(out)
     row = {"driver": "spikeprop train", "method": method, "sizes": sizes, "neuron": args.neuron,
            "seed": seed, "T": args.T, "epochs": args.epochs, "sp_rate_layers": layers,
-           "sp_rate_weight": weight, "out": str(out), "time_s": round(time.perf_counter() - start, 1)}
+           "sp_rate_weight": weight, "lr": lr if lr is not None else _config_lr(out), "out": str(out), "time_s": round(time.perf_counter() - start, 1)}
     row.update(summarise(history))
     return row
+
+
+def _config_lr(out: Path) -> float | None:
+    """The learning rate a run used, from its config.json (the default when none was given)."""
+    try:
+        return json.loads((out / "config.json").read_text())["train"]["lr"]
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def _pct(xs: list[float]) -> str:
@@ -83,15 +97,18 @@ def table(rows: list[dict]) -> str:
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         if r.get("driver") == "spikeprop train":
-            key = (r["sizes"], r["method"], r["sp_rate_layers"], r["sp_rate_weight"])
+            # rows written before the lr column ran at the lr default of that time, 5e-4
+            key = (r["sizes"], r["method"], r.get("neuron", "lif"), r["sp_rate_layers"],
+                   r["sp_rate_weight"], r.get("lr") or 5e-4)
             groups.setdefault(key, {})[r["seed"]] = r  # the last row of a seed wins
-    lines = ["| network | method | rate layers | w | seeds | best val | test @best val | test final "
-             "| hidden rates at the end | dead |", "|" + "---|" * 10]
-    for (sizes, method, layers, w), by_seed in groups.items():
+    lines = ["| network | method | neuron | rate layers | w | lr | seeds | best val | test @best val "
+             "| test final | hidden rates at the end | dead |", "|" + "---|" * 12]
+    for (sizes, method, neuron, layers, w, lr), by_seed in groups.items():
         rs = [by_seed[s] for s in sorted(by_seed)]
         rate = " / ".join(f"{sum(r['rate'][i] for r in rs) / len(rs):.3f}" for i in range(len(rs[0]["rate"])))
         dead = " / ".join(f"{100 * sum(r['dead'][i] for r in rs) / len(rs):.0f}" for i in range(len(rs[0]["dead"])))
-        lines.append(f"| {sizes.replace(',', '-')} | {method} | {layers} | {w:g} | {','.join(map(str, sorted(by_seed)))} "
+        lines.append(f"| {sizes.replace(',', '-')} | {method} | {neuron} | {layers} | {w:g} | {lr:g} "
+                     f"| {','.join(map(str, sorted(by_seed)))} "
                      f"| {_pct([r['best_val'] for r in rs])} | {_pct([r['best_val_test'] for r in rs])} "
                      f"| {_pct([r['final_test'] for r in rs])} | {rate} | {dead} % |")
     return "\n".join(lines)
@@ -103,6 +120,7 @@ def main() -> None:
     p.add_argument("--sizes", action="append", help="layer widths, repeatable (default 2312,512,512,10)")
     p.add_argument("--rate-layers", default="all,feeding")
     p.add_argument("--rate-weights", default="30")
+    p.add_argument("--lrs", default="", help="Adam learning rates, comma-separated (default: spikeprop's)")
     p.add_argument("--seeds", default="0")
     p.add_argument("--neuron", default="lif")
     p.add_argument("--epochs", type=int, default=10)
@@ -118,7 +136,8 @@ def main() -> None:
         return
     grid = list(itertools.product(
         args.sizes or ["2312,512,512,10"], args.methods.split(","), args.rate_layers.split(","),
-        [float(w) for w in args.rate_weights.split(",")], [int(s) for s in args.seeds.split(",")]))
+        [float(w) for w in args.rate_weights.split(",")],
+        [float(x) for x in args.lrs.split(",")] if args.lrs else [None], [int(s) for s in args.seeds.split(",")]))
     with ThreadPoolExecutor(args.jobs) as pool:
         for row in pool.map(lambda g: train_one(args, *g), grid):
             line = json.dumps(row)

@@ -32,6 +32,18 @@ CLASSIFIER_METHODS = BPTT_METHODS + ("shallow",)
 # weights: the true form, now "sp-dendritic"); "bp-heaviside" was BPTT with the true, zero
 # spike gradient (equal to "shallow" by construction), i.e. bptt with surrogate "heaviside".
 RENAMED_METHODS = {"sp-two-compartment": "drtp-two-compartment", "bp-heaviside": "bptt"}
+# Adam learning rate of a method when none is given (TrainConfig.lr None), chosen on validation
+# accuracy (docs/sp_depth.md section 9; embedded subset, seed 0, 5 epochs): the SP rules learn
+# deep nets better at 1e-3 (sp-voltage 2312-400-400-400-10: 53 % at 2.5e-4, 74 % at 5e-4, 84 % at
+# 1e-3, 83 % at 2e-3; 2312-512-512-10: 82 % at 5e-4, 84 % at 1e-3); bptt keeps 5e-4
+# (2312-512-512-10: 89 % at 5e-4, 88 % at 1e-3); the other methods were not re-tuned.
+DEFAULT_LR = 5e-4
+METHOD_LR = {"sp-voltage": 1e-3, "sp-surrogate": 1e-3}
+
+
+def default_lr(method: str) -> float:
+    """The Adam learning rate ``method`` trains with unless one is given."""
+    return METHOD_LR.get(method, DEFAULT_LR)
 
 
 @dataclass
@@ -43,7 +55,9 @@ class TrainConfig:
     encoding: str = "rate"  # static images: "rate" (Bernoulli per step, fresh noise per epoch) or "latency"
     batch_size: int = 32
     epochs: int = 15
-    lr: float = 5e-4  # Adam learning rate (all methods except the two-compartment rule)
+    # Adam learning rate (all methods except the two-compartment rules); None: the method's
+    # default, default_lr(method), filled in on creation (config.json holds the value used)
+    lr: float | None = None
     seed: int = 0
     threads: int | None = None  # torch threads, set by the spikeprop CLI (library callers set their own); None: torch default
     update_every: int = 10  # K: local loss + weight update every K steps (SP, shallow)
@@ -68,7 +82,8 @@ class TrainConfig:
     sp_rate_target: float = 0.05  # r0, spikes per step
     sp_rate_mode: str = "up"  # "up": only raise rates below r0; "both": also lower rates above r0
     # which SP layers carry the rate term: "all" hidden SP layers, or "feeding": only those whose
-    # spikes feed another hidden layer (a single hidden layer then has none)
+    # spikes feed another hidden layer (a single hidden layer then has none). Chosen on validation
+    # twice (docs/sp_depth.md sections 8 and 9): a tie both times (lr 1e-3: 92.33 % each), so "all"
     sp_rate_layers: str = "all"
     output: str = "classifier"  # last layer: "classifier" (local cross-entropy) or "sp"
     sp_trace: float = 0.0  # >0: gradient through a presynaptic trace (eligibility; dense, slower)
@@ -100,6 +115,8 @@ class TrainConfig:
     tree_branching: int = 3  # adaptive-subset prediction: children per tree node
 
     def __post_init__(self) -> None:
+        if self.lr is None:
+            self.lr = default_lr(self.method)
         checks = [
             (self.method in METHODS, f"unknown method {self.method!r}; choose one of {', '.join(METHODS)}"),
             (self.loss in ("contrastive", "l2"), f"loss must be 'contrastive' or 'l2', got {self.loss!r}"),

@@ -54,7 +54,8 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("--T", type=positive_int, help="time bins per recording (default 30, over 300 ms) or steps per image")
     p.add_argument("--batch-size", type=positive_int, dest="batch_size", help="samples per batch (default 32)")
     p.add_argument("--epochs", type=positive_int, help="total epochs (default 15)")
-    p.add_argument("--lr", type=positive_float, help="Adam learning rate (default 5e-4)")
+    p.add_argument("--lr", type=positive_float,
+                   help="Adam learning rate (default 1e-3 for sp-voltage and sp-surrogate, 5e-4 for the others)")
     p.add_argument("--seed", type=int, help="seed for weights, target signal and batch order (default 0)")
     p.add_argument("--threads", type=positive_int, help="torch threads (default: torch's choice)")
     add_sp_args(p)

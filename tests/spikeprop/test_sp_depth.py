@@ -78,3 +78,16 @@ def test_feeding_leaves_a_one_hidden_layer_net_as_without_the_term():
     every = one_hidden_layer_weights(sp_rate_weight=30.0, sp_rate_layers="all")
     assert all(torch.equal(a, b) for a, b in zip(off, feeding))
     assert not torch.equal(off[0], every[0])
+
+
+def test_sp_rules_train_at_their_validated_learning_rate_unless_one_is_given():
+    """SP's default lr (1e-3, chosen on validation data at depth) is filled in on creation and
+    written to config.json as a number; the baselines keep 5e-4; a given lr always wins."""
+    from spikeprop.config import default_lr
+
+    assert TrainConfig(method="sp-voltage").lr == TrainConfig(method="sp-surrogate").lr == 1e-3
+    assert TrainConfig(method="bptt").lr == TrainConfig(method="shallow").lr == 5e-4
+    assert TrainConfig(method="sp-voltage", lr=2e-4).lr == 2e-4
+    saved = TrainConfig(method="sp-surrogate").to_dict()
+    assert saved["lr"] == 1e-3 and TrainConfig.from_dict(dict(saved, method="bptt")).lr == 1e-3
+    assert default_lr("bptt-boxcar") == 5e-4
