@@ -76,6 +76,16 @@ def stochastic_round(values: np.ndarray, random, probabilities) -> np.ndarray:
     return (values + np.asarray(random < probabilities).astype(int)).astype(int)
 
 
+_DECAY_FACTORS: dict = {}
+
+
+def _decay_factor(tau: int) -> float:
+    """``exp(-1/tau)`` exactly as ``decay_trace`` computes it (the same numpy call), cached."""
+    if tau not in _DECAY_FACTORS:
+        _DECAY_FACTORS[tau] = np.exp(-1 / np.array([[tau]]))[0, 0]
+    return _DECAY_FACTORS[tau]
+
+
 def decay_trace(trace: np.ndarray, tau: int, random: float) -> np.ndarray:
     """Exponential decay by one step with stochastic rounding (Lava ``_decay_trace``)."""
     scaled = np.exp(-1 / np.array([[tau]])) * trace
@@ -180,21 +190,24 @@ def _advance_traces(st: FixedLearningState, rule: ThreeFactorRule, s_pre, y2, y3
         st.y_rand.advance()
     # run_lrn
     st.w_rand.advance()
-    spiked = np.asarray(s_pre, dtype=bool)
     x1 = st.x1
     nz = np.flatnonzero(x1)
-    if nz.size:
+    spiked = np.flatnonzero(s_pre)
+    if nz.size or spiked.size:
         x1 = x1.copy()
-        x1[nz] = decay_trace(x1[nz][np.newaxis, :], rule.x1_tau, st.x_rand.decay)[0]
-    if spiked.any():
-        x1 = x1.copy() if x1 is st.x1 else x1
+    if nz.size:  # decay_trace on the non-zero traces, with its factor computed once per rule
+        scaled = _decay_factor(rule.x1_tau) * x1[nz]
+        x1[nz] = np.floor(scaled).astype(int) + (st.x_rand.decay < scaled % 1)
+    if spiked.size:
         x1[spiked] = add_impulse(x1[spiked], st.x_rand.impulse, rule.x1_impulse)
     st.x1 = x1
     # y traces are the received third factors, decayed one step (tau = 65535) with rounding.
     y = np.stack([np.asarray(y2, dtype=int), np.asarray(y3, dtype=int)])
-    ynz = y != 0
-    if ynz.any():
-        y[ynz] = decay_trace(y[ynz][np.newaxis, :], Y_TAU_3F, st.y_rand.decay)[0]
+    ynz = np.flatnonzero(y)
+    if ynz.size:
+        flat = y.reshape(-1)
+        scaled = _decay_factor(Y_TAU_3F) * flat[ynz]
+        flat[ynz] = np.floor(scaled).astype(int) + (st.y_rand.decay < scaled % 1)
     return x1, y
 
 
