@@ -234,6 +234,7 @@ def learning_section(lr: dict) -> list[str]:
     if not rows:
         return []
     lines = ["### On-chip-style learning: fallback vs Lava (fixed point)", "",
+             "Learning steps = input-phase steps (the sp rule also streams its target phase).", "",
              f"{lr.get('samples')} samples x T={lr.get('T')} learning steps.", "",
              "| network | fallback steps/s | Lava steps/s | speed-up | weights bit-exact |", "|---|---:|---:|---:|---|"]
     for r in rows:

@@ -15,7 +15,8 @@ from spikeprop.errors import ConfigError, SpikePropError
 if TYPE_CHECKING:
     from spikeprop.model import NetConfig
 
-METHODS = ("sp-voltage", "sp-surrogate", "sp-dendritic", "drtp-two-compartment", "bptt", "bptt-boxcar", "shallow")
+METHODS = ("sp-voltage", "sp-surrogate", "sp-dendritic", "drtp-two-compartment", "bptt", "bptt-boxcar", "shallow",
+           "sp-onchip")
 SP_METHODS = ("sp-voltage", "sp-surrogate")
 DATASETS = ("nmnist", "fashion-mnist")
 ENCODINGS = ("rate", "latency")  # spike codes of static images (spikeprop.data.encoding)
@@ -24,6 +25,9 @@ INPUT_WIDTHS = {"nmnist": 2312, "fashion-mnist": 784}  # default first layer wid
 TWO_COMPARTMENT_METHODS = ("sp-dendritic", "drtp-two-compartment")
 # whole-sequence backpropagation (``rules.bptt``); bptt-boxcar: the windowed surrogate
 BPTT_METHODS = ("bptt", "bptt-boxcar")
+# the on-chip two-phase SP rule of ``deploy --learn`` in torch (``rules.onchip``): LIF network,
+# online integer-free updates, the device's spike-count readout
+ONCHIP_METHODS = ("sp-onchip",)
 # methods whose output layer is always a classifier (one unit per class)
 CLASSIFIER_METHODS = BPTT_METHODS + ("shallow",)
 # Names of earlier versions, mapped when a config file or checkpoint is read (with a note):

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from export.readout import predict_classes
-from spikeprop.config import CLASSIFIER_METHODS, TWO_COMPARTMENT_METHODS, TrainConfig
+from spikeprop.config import CLASSIFIER_METHODS, ONCHIP_METHODS, TWO_COMPARTMENT_METHODS, TrainConfig
 from spikeprop.metrics import LayerStats
 from spikeprop.model import SpikingNet
 from spikeprop.rules.base import readout_activity
@@ -167,7 +167,7 @@ def confusion_matrix(pred: torch.Tensor, labels: torch.Tensor, n_classes: int) -
 
 def primary_mode(cfg: TrainConfig) -> str:
     """The prediction mode a method is trained for (used for 'accuracy' in the logs)."""
-    if cfg.method in TWO_COMPARTMENT_METHODS and cfg.output == "classifier":
+    if cfg.method in ONCHIP_METHODS or (cfg.method in TWO_COMPARTMENT_METHODS and cfg.output == "classifier"):
         return "classifier_rate"  # its rule drives spiking, not the (reset) voltage sum
     if cfg.method in CLASSIFIER_METHODS or cfg.output == "classifier":
         return "classifier"

@@ -35,11 +35,11 @@ def add_learning_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--learn-lr-exp", type=int, default=None, help="output rule: dw = 2^e * x1 * (y2 - y3) (-7)")
     g.add_argument("--learn-hidden-lr-exp", type=int, default=None)
     g.add_argument("--learn-e-shift", type=int, default=None,
-                   help="third factor = error / 2^(6 + e_shift) (rule default: drtp 2, sp 1)")
+                   help="third factor = error / 2^(6 + e_shift) (rule default: drtp 2, sp: see LearningSpec.for_rule)")
     g.add_argument("--learn-hidden-x1-impulse", type=int, default=None,
                    help="pre-trace impulse of hidden plastic layers only (default: same as the output's, 4)")
     g.add_argument("--learn-hidden-e-shift", type=int, default=None,
-                   help="e_shift of hidden plastic layers only (default: same as --learn-e-shift)")
+                   help="e_shift of hidden plastic layers only (default: drtp same as --learn-e-shift, sp its own)")
     g.add_argument("--learn-hidden", type=positive_int, default=200, help="hidden width without a checkpoint")
     g.add_argument("--learn-eval-every", type=positive_int, default=100, help="evaluate every N training samples")
     g.add_argument("--learn-out", default="runs/learn", help="directory for learning.json and accuracy.png")

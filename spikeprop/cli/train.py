@@ -17,6 +17,8 @@ methods:
   bptt-boxcar         BPTT whose surrogate is zero outside |v - vth| < 0.5: dead neurons get
                       no gradient, live ones do (the dead-neuron control)
   shallow             only the output layer learns (hidden layers stay random)
+  sp-onchip           the on-chip two-phase SP rule of `spikeprop deploy --learn` (same network,
+                      stream, neuron and online update; float), for one-to-one comparison
 Old names in config files and checkpoints still load, with a note: sp-two-compartment ->
 drtp-two-compartment; bp-heaviside -> bptt with surrogate heaviside (equal to shallow).
 

@@ -7,6 +7,7 @@
   layer's own weights) and ``drtp-two-compartment`` (the dendrite gets a fixed random
   projection of the label, DRTP): explicit three-factor dW (``rules.two_compartment``)
 - ``bptt``, ``bptt-boxcar``: backpropagation through time (``rules.bptt``)
+- ``sp-onchip``: the two-phase SP rule of ``spikeprop deploy --learn`` (``rules.onchip``)
 """
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ def make_learner(net: SpikingNet, signal: TargetSignal, cfg: TrainConfig) -> Lea
     if cfg.method in ("sp-voltage", "sp-surrogate", "shallow"):
         from spikeprop.rules.sp import LocalLearner
         return LocalLearner(net, signal, cfg)
+    if cfg.method == "sp-onchip":
+        from spikeprop.rules.onchip import OnChipSPLearner
+        return OnChipSPLearner(net, signal, cfg)
     if cfg.method in TWO_COMPARTMENT_METHODS:
         from spikeprop.rules.two_compartment import TwoCompartmentLearner
         return TwoCompartmentLearner(net, signal, cfg)

@@ -92,3 +92,35 @@ def test_integer_rounding_equals_lavas_float_rounding():
     acc = rng.integers(-(2 ** 15) - 1, 2 ** 15, 20000).astype(np.int32)
     for r in rng.random(20):
         np.testing.assert_array_equal(round_weights(acc, r), round_weights_lava(acc, r))
+
+
+@pytest.mark.parametrize("lr_exp,impulse", [(-7, 4), (-5, 40), (-2, 127), (3, 20)])
+def test_sparse_update_equals_lavas_arithmetic_on_every_synapse(lr_exp, impulse):
+    """``learning_step`` (only the synapses that change) == ``learning_step_dense`` (Lava's
+    accumulate, round and clip on every active synapse), including saturation at both ends."""
+    from export.learning.engine_fixed import learning_step_dense
+
+    rng = np.random.default_rng(lr_exp + 10)
+    rule = ThreeFactorRule(lr_exp=lr_exp, x1_impulse=impulse, x1_tau=4, rng_seed=3)
+    w0 = rng.integers(-256, 256, (40, 200))
+    a, b = FixedLearningState.create(w0, rule), FixedLearningState.create(w0, rule)
+    for _ in range(150):
+        s = rng.random(200) < 0.1
+        e = rng.integers(-127, 128, 40) * (rng.random(40) < 0.5)
+        learning_step(a, rule, s, np.clip(e, 0, 127), np.clip(-e, 0, 127))
+        learning_step_dense(b, rule, s, np.clip(e, 0, 127), np.clip(-e, 0, 127))
+        np.testing.assert_array_equal(a.weights, b.weights)
+        np.testing.assert_array_equal(a.x1, b.x1)
+    assert np.abs(a.weights - ((w0 >> 1) << 1)).mean() > 1
+
+
+def test_block_draws_are_the_per_step_sequence():
+    """The engine draws Lava's per-step random numbers in blocks: numpy gives the same numbers."""
+    from export.learning.engine_fixed import BLOCK, ConnVarRandom, TraceRandom
+
+    tr, cv = TraceRandom(5, 6), ConnVarRandom()
+    rd, ri, rw = np.random.default_rng(5), np.random.default_rng(6), np.random.default_rng(2)
+    for _ in range(BLOCK + 10):
+        assert tr.decay == rd.random(1)[0] and tr.impulse == ri.integers(0, 128, size=1, dtype=int)[0]
+        assert cv.value == rw.random(1)[0]
+        tr.advance(), cv.advance()

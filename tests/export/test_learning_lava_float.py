@@ -59,3 +59,29 @@ def test_lava_float_learning_matches_fallback_float_on_nmnist():
     assert rf.out_spikes.sum() > 0
     # the learner keeps the learned float weights; frozen inference is the same numpy path
     np.testing.assert_array_equal(lava.counts(x[:4]), ref.counts(x[:4]))
+
+
+def test_sp_rule_lava_float_matches_fallback_float():
+    """The two-phase sp rule, every layer plastic from untrained (2312-24-10), per-sample clock:
+    Lava float (SPNeuron floating_pt + float LearningDense) == the fallback's float path."""
+    from export.learning.builders import untrained_network
+
+    x, y = load_frames("train", 16, limit=6)  # 6 samples x (6 target + 16 input) steps, 72 learning steps
+    spec = LearningSpec.for_rule("sp", layers="all", target_steps=6, learn_skip=2, lr_exp=-4, hidden_lr_exp=-5,
+                                 x1_impulse=20, e_shift=0, hidden_e_shift=0, hidden_amp=120, hidden_vth=200)
+    lava = learner_for(untrained_network((2312, 24, 10)), spec, "lava")
+    ref = learner_for(untrained_network((2312, 24, 10)), spec, "fallback")
+    rl, rf = lava.learn(x, y), ref.learn(x, y)
+    assert rl.steps == rf.steps == 6 * 22 and rf.learning_steps == 6 * 16
+    for i in range(2):
+        moved = np.abs(rf.weights[i] - rf.weights_before[i])
+        assert (moved > 0).mean() > 0.05 and moved.max() > 1.0, f"layer {i} barely learned"
+        np.testing.assert_allclose(rl.weights[i], rf.weights[i], rtol=1e-9, atol=1e-6, err_msg=f"layer {i}")
+    np.testing.assert_array_equal(rl.out_spikes, rf.out_spikes)
+    assert rf.out_spikes.sum() > 0
+
+
+def learner_for(network: Network, spec: LearningSpec, backend: str):
+    from export.backend import learner
+
+    return learner(network, spec, backend, "float", quiet=True)
