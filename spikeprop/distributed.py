@@ -156,14 +156,15 @@ def batch_share() -> float:
     return 1.0 if _group is None else _group.share
 
 
-def window_rate(s: torch.Tensor, n_data: int) -> torch.Tensor:
+def window_rate(s: torch.Tensor, n_data: int, per_row: torch.Tensor | None = None) -> torch.Tensor:
     """Per-neuron firing rate over one SP window from the spikes ``s`` (K, B + C, N), data rows
     first: the mean over steps of the data-pass spikes of ALL workers' samples plus the C
     target-pass rows (the same on every worker), so the homeostatic term of a data-parallel
-    run equals that of one process with the whole batch."""
+    run equals that of one process with the whole batch. ``per_row``: ``s.sum(0)`` if the caller
+    has it (0/1 sums are exact in any order, so the result is the same)."""
     g = _group
     if g is None:  # a sum of 0/1 spikes is exact in any order: steps first is the fast one
-        return s.sum(0).sum(0) / (s.shape[0] * s.shape[1])
+        return (s.sum(0) if per_row is None else per_row).sum(0) / (s.shape[0] * s.shape[1])
     s_h, s_t = s[:, :n_data], s[:, n_data:]
     n_local = s_h.shape[1] if g.share > 0 else 0  # a ghost shard counts for nothing
     msg = torch.cat([s_h.sum((0, 1)).to(torch.float64) * (1.0 if n_local else 0.0),

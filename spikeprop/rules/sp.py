@@ -72,8 +72,9 @@ class LocalLearner(Learner):
 
     def window(self, x: SparseSpikes, t0: int, k: int, y: torch.Tensor, states: list):
         """Steps ``t0 .. t0+k`` through all layers. Returns per-layer losses (graphs that
-        reach only that layer's weight) and per-layer spikes and voltages (K, B + C, N):
-        the B input-driven rows, then the C target-driven rows (one joint state per layer).
+        reach only that layer's weight), per-layer spikes and voltages (K, B + C, N) (the B
+        input-driven rows, then the C target-driven rows; one joint state per layer) and
+        per-layer spike counts per row over the window (B + C, N).
 
         The first layer's product covers the input rows and the C target rows at once
         (the target pattern is constant, so C rows serve all k steps); deeper layers take
@@ -86,7 +87,7 @@ class LocalLearner(Learner):
         first = x.window(t0, t0 + k, extra=pattern)
         prev = None
         losses: list[torch.Tensor | None] = []
-        spikes, volts = [], []
+        spikes, volts, rows = [], [], []
         for l in range(net.n_layers):
             fc, neuron = net.fcs[l], net.neurons[l]
             with torch.set_grad_enabled(self.learning[l]):
@@ -100,13 +101,15 @@ class LocalLearner(Learner):
             s, v, states[l] = neuron.window([cur_h, cur_t], states[l])
             if self.learning[l] and self.cfg.sp_trace > 0:
                 cur_h, cur_t = eligibility(cur_h, self.cfg.sp_trace), eligibility(cur_t, self.cfg.sp_trace)
-            rate = window_rate(s, B)  # over every worker's samples when data-parallel
+            per_row = s.sum(0)  # (B + C, N) spikes per row: exact (0/1 sums), shared by the tallies
+            rate = window_rate(s, B, per_row)  # over every worker's samples when data-parallel
             losses.append(self.layer_loss(l, *with_input_gradient(v, cur_h, cur_t), y, rate)
                           if self.learning[l] else None)
             spikes.append(s)
+            rows.append(per_row)
             volts.append(v)
             prev = s
-        return losses, spikes, volts
+        return losses, spikes, volts, rows
 
     def train_batch(self, x: SparseSpikes, y: torch.Tensor) -> BatchResult:
         net, cfg = self.net, self.cfg
@@ -120,13 +123,13 @@ class LocalLearner(Learner):
         out_r = torch.zeros(B, net.cfg.sizes[-1])
         for t0 in range(0, T, cfg.update_every):
             k = min(T, t0 + cfg.update_every) - t0
-            losses, spikes, volts = self.window(x, t0, k, y, states)
+            losses, spikes, volts, per_row = self.window(x, t0, k, y, states)
             for l in range(L):
-                counts[l] += spikes[l].sum(0)[:B].sum(0)  # over steps first: contiguous, exact
+                counts[l] += per_row[l][:B].sum(0)
                 if losses[l] is not None:
                     loss_sums[l] += float(losses[l].detach())
             out_h += self.readout(volts[-1][:, :B]).sum(0)
-            out_r += spikes[-1][:, :B].sum(0)
+            out_r += per_row[-1][:B]
             out_t += self.readout(volts[-1][:, B:]).sum(0)
             self.step(sum(lo for lo in losses if lo is not None), f"in window starting at step {t0}")
         return BatchResult(losses=[s / T for s in loss_sums], output=out_h, target_output=out_t,

@@ -42,21 +42,16 @@ def _group_by_col_kernel(rows, cols, n_rows, n_cols):  # pragma: no cover - comp
 
 def _binary_coords_kernel(x):  # pragma: no cover - compiled
     R, N = x.shape
-    n = 0
-    for r in range(R):
-        for c in range(N):
-            if x[r, c] != 0:
-                n += 1
-    rows = np.empty(n, np.int64)
-    cols = np.empty(n, np.int64)
+    rows = np.empty(R * N, np.int64)  # uninitialised: only the pages written are touched
+    cols = np.empty(R * N, np.int64)
     i = 0
-    for r in range(R):
+    for r in range(R):  # one pass, in row-major order
         for c in range(N):
             if x[r, c] != 0:
                 rows[i] = r
                 cols[i] = c
                 i += 1
-    return rows, cols
+    return rows[:i].copy(), cols[:i].copy()
 
 
 def _sort_keys_by_bucket_kernel(key, bucket_size, n_buckets):  # pragma: no cover - compiled

@@ -21,7 +21,7 @@ def test_rate_term_gradients_stay_in_their_layer():
     x, y = toy_dataset(8, T=6).batch(torch.arange(8))
     states = [None] * 3
     learner.window(x, 0, 3, y, states)
-    losses, spikes, _ = learner.window(x, 3, 3, y, states)
+    losses, spikes, _, _ = learner.window(x, 3, 3, y, states)
     weights = [fc.weight for fc in net.fcs]
     for l, loss in enumerate(losses):
         grads = torch.autograd.grad(loss, weights, retain_graph=True, allow_unused=True)

@@ -17,7 +17,7 @@ def one_window(method: str, surrogate: str = "fast_sigmoid", output: str = "sp")
     x, y = toy_dataset(8, T=6).batch(torch.arange(8))
     states = [None] * 3
     learner.window(x, 0, 3, y, states)  # advance state one window
-    losses, spikes, _ = learner.window(x, 3, 3, y, states)
+    losses, spikes, _, _ = learner.window(x, 3, 3, y, states)
     return net, losses, spikes, states
 
 
@@ -80,6 +80,6 @@ def test_eligibility_trace_option_changes_only_the_gradient():
     net, signal = build(NetConfig(sizes=[48, 16, 4], init_gain=4.0), cfg)
     learner = make_learner(net, signal, cfg)
     x, y = toy_dataset(8, T=6).batch(torch.arange(8))
-    losses, _, _ = learner.window(x, 0, 3, y, [None] * 2)
+    losses, _, _, _ = learner.window(x, 0, 3, y, [None] * 2)
     g = torch.autograd.grad(losses[0], [fc.weight for fc in net.fcs], allow_unused=True)
     assert g[0].abs().sum() > 0 and g[1] is None
