@@ -65,6 +65,10 @@ class TrainConfig:
     seed: int = 0
     threads: int | None = None  # torch threads, set by the spikeprop CLI (library callers set their own); None: torch default
     update_every: int = 10  # K: local loss + weight update every K steps (SP, shallow)
+    # shallow: before the first epoch each fixed random hidden layer is scaled up until at least
+    # this fraction of its (sample, neuron) pairs spike on 256 training samples (spikeprop.calibration;
+    # Fashion-MNIST latency code, 784-800-10: 0.1 % spike at the default init). 0: off (the plain init)
+    shallow_activity: float = 0.3
     # fraction of the training recordings held out (stratified, seeded) to choose best.pt on;
     # 0: no validation data, best.pt = the epoch with the best training accuracy. The test
     # split is never used for any choice.
@@ -133,6 +137,7 @@ class TrainConfig:
             (self.epochs >= 0, f"epochs must be >= 0, got {self.epochs}"),
             (0.0 <= self.val_fraction < 1.0, f"val_fraction must be in [0, 1), got {self.val_fraction}"),
             (self.update_every >= 1, f"update_every must be >= 1, got {self.update_every}"),
+            (0.0 <= self.shallow_activity < 1.0, f"shallow_activity must be in [0, 1), got {self.shallow_activity}"),
             (self.lr > 0 and self.tc_lr > 0, "learning rates must be positive"),
             (0.0 < self.target_density <= 1.0, f"target_density must be in (0, 1], got {self.target_density}"),
             (0.0 <= self.tc_trace_decay < 1.0, "tc_trace_decay must be in [0, 1)"),

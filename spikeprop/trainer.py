@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from spikeprop.calibration import CALIBRATION_SAMPLES, calibrate_fixed_layers
 from spikeprop.checkpoint import check_same_model, load_checkpoint, load_weights, save_checkpoint
 from spikeprop.config import CLASSIFIER_METHODS, TrainConfig, net_config_for
 from spikeprop.distributed import is_main, owns_samples, setup as setup_distributed, shard, sum_over_workers
@@ -105,12 +106,24 @@ class Trainer:
         data; see ``spikeprop.splits``), or on the training batches without ``val``. ``test`` is
         scored every epoch for reporting only: nothing is ever chosen on it."""
         self.write_config()
+        gains = self.calibrate_shallow(train) if self.epoch == 0 else None
         while self.epoch < self.cfg.epochs:
             rec = self.train_epoch(train, val, test)
+            if gains is not None:
+                rec["hidden_gain"], gains = gains, None  # recorded once, in the first epoch's line
             self.history.append(rec)
             self.epoch += 1
             self.save(rec)
         return self.history
+
+    def calibrate_shallow(self, train: SparseDataset) -> list[float] | None:
+        """``shallow``: scale the fixed hidden layers so they respond to the data (before the
+        first epoch; ``spikeprop.calibration``). Returns the per-layer gains, None otherwise."""
+        if self.cfg.method != "shallow" or self.cfg.shallow_activity <= 0 or not len(train):
+            return None
+        x, _ = train.batch(torch.arange(min(CALIBRATION_SAMPLES, len(train))))
+        fixed = [l < self.net.n_layers - 1 for l in range(self.net.n_layers)]
+        return calibrate_fixed_layers(self.net, x.dense(), fixed, self.cfg.shallow_activity)
 
     def train_epoch(self, train: SparseDataset, val: SparseDataset | None = None,
                     test: SparseDataset | None = None) -> dict[str, Any]:

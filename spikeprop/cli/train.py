@@ -100,6 +100,9 @@ def add_sp_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sp-rate-layers", choices=("all", "feeding"), dest="sp_rate_layers",
                    help="SP: layers with the rate term: all hidden layers, or only those feeding another "
                         "hidden layer (default all)")
+    p.add_argument("--shallow-activity", type=unit_interval, dest="shallow_activity", metavar="F",
+                   help="shallow: scale the fixed random hidden layers up, before training, until this fraction "
+                        "of (sample, neuron) pairs spike on 256 training samples (default 0.3; 0 = plain init)")
 
 
 def add_data_args(p: argparse.ArgumentParser) -> None:
@@ -116,7 +119,7 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
 NET_KEYS = ("neuron", "sizes")
 TRAIN_KEYS = ("method", "dataset", "encoding", "T", "batch_size", "epochs", "lr", "seed", "threads", "update_every",
               "loss", "output", "sp_trace", "sp_v_floor", "val_fraction", "sp_rate_weight", "sp_rate_layers",
-              "tc_error")
+              "tc_error", "shallow_activity")
 _RAW = object()  # --sp-v-floor none: distinct from "option not given" (None)
 
 
