@@ -125,8 +125,9 @@ def child(spec: dict) -> dict:
     else:
         res = _own_epoch(spec, sizes, train, load_dataset("test", spec["T"], 300.0, spec.get("data")))
     n = len(train)
-    full = [t for t in res["batch_s"]]
-    full_batches = full[:-1] if n % spec["batch"] and len(full) > 1 else full  # the last one may be short
+    full_batches = res["batch_s"]
+    if n % spec["batch"] and len(full_batches) > 1:
+        full_batches = full_batches[:-1]  # the last batch is short: not a batch-speed figure
     return {**spec, **res, "sizes": sizes, "samples": n,
             "samples_per_s": n / res["epoch_s"],
             "samples_per_s_best_batch": spec["batch"] / min(full_batches),

@@ -47,14 +47,20 @@ def run_layer(neuron: nn.Module, cur: torch.Tensor, state: Any = None,
     return out + (torch.stack(dends),) if record_dend else out
 
 
+def _row_blocks(v_pre: torch.Tensor, curs: tuple[torch.Tensor, ...]):
+    """``v_pre`` split into the row blocks of ``curs`` (views); ``v_pre`` itself for one block."""
+    rows = [c.shape[-2] for c in curs]
+    return tuple(v_pre.split(rows, dim=-2)) if len(rows) > 1 else v_pre
+
+
 class _InputGradient(torch.autograd.Function):
     """Forward: the row blocks of ``v_pre`` (views, no copy); backward: each block's
     gradient passed to its current unchanged."""
 
     @staticmethod
     def forward(ctx, v_pre: torch.Tensor, *curs: torch.Tensor):  # type: ignore[override]
-        rows = [c.shape[-2] for c in curs]
-        return tuple(v_pre.split(rows, dim=-2)) if len(rows) > 1 else v_pre.view_as(v_pre)
+        blocks = _row_blocks(v_pre, curs)
+        return blocks if len(curs) > 1 else v_pre.view_as(v_pre)  # an output must not be an input
 
     @staticmethod
     def backward(ctx, *grads: torch.Tensor):  # type: ignore[override]
@@ -74,5 +80,5 @@ def with_input_gradient(v_pre: torch.Tensor, *curs: torch.Tensor):
     gradients per layer and window.
     """
     if not any(c.requires_grad for c in curs):
-        return tuple(v_pre.split([c.shape[-2] for c in curs], dim=-2)) if len(curs) > 1 else v_pre
+        return _row_blocks(v_pre, curs)
     return _InputGradient.apply(v_pre, *curs)
