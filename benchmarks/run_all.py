@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 from benchmarks import bench_training as training
+from spikeprop.openmp import bounded_spin
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -96,8 +97,7 @@ def wait_for_load(threshold: float, max_wait_s: float, poll_s: float = 30.0) -> 
 
 
 def _env() -> dict:
-    env = dict(os.environ)
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # no spinning threads on a shared machine
+    env = bounded_spin(dict(os.environ))  # the OpenMP waiting ``spikeprop`` commands get
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
 

@@ -21,27 +21,37 @@ from typing import Any
 import numpy as np
 
 _KERNELS: dict[str, Any] = {}
+prange = range  # numba.prange once _compile has imported numba (lazily: importing it takes ~0.5 s)
 
 
-def _lif_kernel(cur, v, f_v, vth, bias, s_out, v_out):  # pragma: no cover - compiled
+def _lif_kernel(cur, v, f_v, vth, bias, s_out, v_out, active, counts):  # pragma: no cover - compiled
     K, R, N = cur.shape
-    for k in range(K):
-        for r in range(R):
+    emit = active.shape[0] > 0
+    for r in prange(R):  # rows are independent: split over the cores; each keeps its steps in order
+        pos = 0
+        for k in range(K):
             for n in range(N):
                 vp = v[r, n] * f_v + cur[k, r, n] + bias
                 v_out[k, r, n] = vp
                 if vp > vth:
                     s_out[k, r, n] = 1.0
                     v[r, n] = 0.0
+                    if emit:
+                        active[r, pos] = n
+                        pos += 1
                 else:
                     s_out[k, r, n] = 0.0
                     v[r, n] = vp
+            if emit:
+                counts[k, r] = pos
 
 
-def _cuba_lif_kernel(cur, u, v, f_u, f_v, vth, bias, s_out, v_out):  # pragma: no cover - compiled
+def _cuba_lif_kernel(cur, u, v, f_u, f_v, vth, bias, s_out, v_out, active, counts):  # pragma: no cover - compiled
     K, R, N = cur.shape
-    for k in range(K):
-        for r in range(R):
+    emit = active.shape[0] > 0
+    for r in prange(R):
+        pos = 0
+        for k in range(K):
             for n in range(N):
                 uu = u[r, n] * f_u + cur[k, r, n]
                 u[r, n] = uu
@@ -50,20 +60,76 @@ def _cuba_lif_kernel(cur, u, v, f_u, f_v, vth, bias, s_out, v_out):  # pragma: n
                 if vp > vth:
                     s_out[k, r, n] = 1.0
                     v[r, n] = 0.0
+                    if emit:
+                        active[r, pos] = n
+                        pos += 1
                 else:
                     s_out[k, r, n] = 0.0
                     v[r, n] = vp
+            if emit:
+                counts[k, r] = pos
+
+
+def _coords_kernel(active, counts):  # pragma: no cover - compiled
+    """Row-major coordinates of the spikes the kernels above listed per row; ``counts[k, r]``
+    is the running number of spikes of row r up to and including step k."""
+    K, R = counts.shape
+    start = np.empty(K * R + 1, np.int64)
+    start[0] = 0
+    for k in range(K):
+        for r in range(R):
+            i = k * R + r
+            start[i + 1] = start[i] + counts[k, r] - (counts[k - 1, r] if k > 0 else 0)
+    rows = np.empty(start[K * R], np.int64)
+    cols = np.empty(start[K * R], np.int64)
+    for r in prange(R):
+        src = 0
+        for k in range(K):
+            i = k * R + r
+            for j in range(start[i + 1] - start[i]):
+                rows[start[i] + j] = i
+                cols[start[i] + j] = active[r, src + j]
+            src += start[i + 1] - start[i]
+    return rows, cols
+
+
+PARALLEL_MIN = 200_000  # (step, row, neuron) updates below which one thread is faster (measured)
 
 
 def _compile() -> dict[str, Any]:
     """Import numba and compile on first use: processes that never run a kernel pay nothing.
-    The kernels are the plain functions above; numba caches their machine code on disk."""
+    The kernels are the plain functions above; numba caches their machine code on disk.
+    Each kernel exists twice: rows split over as many threads as torch uses
+    (``use_torch_threads``), and on one thread for small windows, where waking the other
+    threads costs more than the work (same arithmetic, same results)."""
+    global prange
     if not _KERNELS:
         import numba
 
-        jit = numba.njit(cache=True, nogil=True)
-        _KERNELS.update(lif=jit(_lif_kernel), cuba_lif=jit(_cuba_lif_kernel))
+        prange = numba.prange
+        for parallel in (True, False):
+            jit = numba.njit(cache=True, nogil=True, parallel=parallel)
+            suffix = "" if parallel else "_serial"
+            _KERNELS.update({"lif" + suffix: jit(_lif_kernel), "cuba_lif" + suffix: jit(_cuba_lif_kernel),
+                             "coords" + suffix: jit(_coords_kernel)})
+    use_torch_threads()
     return _KERNELS
+
+
+def _kernel(name: str, work: int) -> Any:
+    """The compiled kernel ``name``, parallel when ``work`` (updates) is large enough."""
+    kernels = _compile()
+    return kernels[name if work >= PARALLEL_MIN else name + "_serial"]
+
+
+def use_torch_threads() -> None:
+    """Numba's thread count follows ``torch.get_num_threads()`` (capped at numba's pool), so
+    a process limited to one thread (e.g. one of several data-parallel workers on a
+    machine) stays on one core in the kernels too."""
+    import numba
+    import torch
+
+    numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))
 
 
 def as_float32(value: Any) -> np.float32:
@@ -85,35 +151,58 @@ def _state(state_v: Any, rows: int, n: int) -> np.ndarray:
     return np.array(arr, dtype=np.float32, copy=True)
 
 
-def _branches(curs: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, list[slice]]:
-    """float32 inputs, the joint (K, R_1 + R_2 + ..., N) outputs and each branch's row slice."""
-    curs = [np.asarray(c, dtype=np.float32) for c in curs]
-    K, _, N = curs[0].shape
-    rows = np.cumsum([0] + [c.shape[1] for c in curs])
-    out_shape = (K, int(rows[-1]), N)
-    return (curs, np.empty(out_shape, np.float32), np.empty(out_shape, np.float32),
-            [slice(int(a), int(b)) for a, b in zip(rows[:-1], rows[1:])])
+class _Branches:
+    """float32 inputs, the joint (K, R_1 + R_2 + ..., N) outputs, each branch's row slice and,
+    with ``coords``, the per-row lists the kernels fill with the columns that spiked."""
+
+    def __init__(self, curs: list[np.ndarray], coords: bool) -> None:
+        self.curs = [np.asarray(c, dtype=np.float32) for c in curs]
+        K, _, N = self.curs[0].shape
+        bounds = np.cumsum([0] + [c.shape[1] for c in self.curs])
+        R = int(bounds[-1])
+        self.s, self.vp = np.empty((K, R, N), np.float32), np.empty((K, R, N), np.float32)
+        self.parts = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+        # a row's list is only written as far as it spiked: untouched pages are never mapped
+        self.active = np.empty((R, K * N) if coords else (0, 0), np.int32)
+        self.counts = np.empty((K, R) if coords else (0, 0), np.int64)
+
+    def block(self, rows: slice) -> tuple[np.ndarray, ...]:
+        """The outputs of one branch's rows (views), in the kernels' argument order."""
+        emit = self.active.shape[0] > 0
+        return (self.s[:, rows], self.vp[:, rows], self.active[rows] if emit else self.active,
+                self.counts[:, rows] if emit else self.counts)
+
+    def coords(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(rows, cols) of the spikes of ``s`` viewed as (K * R, N), in row-major order."""
+        if not self.active.shape[0]:
+            return None
+        n_spikes = int(self.counts[-1].sum()) if self.counts.size else 0  # counts are running totals
+        return _kernel("coords", 10 * n_spikes)(self.active, self.counts)  # a copy per spike: ~10x a step
 
 
-def lif_window(curs: list[np.ndarray], v: Any, dv: Any, vth: Any, bias: Any):
+def lif_window(curs: list[np.ndarray], v: Any, dv: Any, vth: Any, bias: Any, coords: bool = False):
     """``lif_step`` over K steps for one or more row blocks (branches) of the same layer.
 
     ``curs``: (K, R_i, N) inputs (any strides: an expanded view costs no copy); ``v``: the
-    joint state (R_1 + R_2 + ..., N) or None. Returns ``(spikes, v_pre, v_after)`` as numpy
-    float32, the branches' rows one after the other, as if their inputs had been concatenated."""
-    curs, s, vp, parts = _branches(curs)
-    v = _state(v, s.shape[1], s.shape[2])
-    kernel, f_v = _compile()["lif"], decay_factor(dv)
-    for cur, rows in zip(curs, parts):
-        kernel(cur, v[rows], f_v, as_float32(vth), as_float32(bias), s[:, rows], vp[:, rows])
-    return s, vp, v
+    joint state (R_1 + R_2 + ..., N) or None. Returns ``(spikes, v_pre, v_after, active)`` as
+    numpy float32, the branches' rows one after the other, as if their inputs had been
+    concatenated; ``active``: with ``coords``, the (rows, cols) of every spike of ``spikes``
+    seen as (K * R, N), row-major (what ``nonzero`` gives), listed while stepping, else None."""
+    out = _Branches(curs, coords)
+    v = _state(v, out.s.shape[1], out.s.shape[2])
+    kernel, f_v = _kernel("lif", out.s.size), decay_factor(dv)
+    for cur, rows in zip(out.curs, out.parts):
+        kernel(cur, v[rows], f_v, as_float32(vth), as_float32(bias), *out.block(rows))
+    return out.s, out.vp, v, out.coords()
 
 
-def cuba_lif_window(curs: list[np.ndarray], u: Any, v: Any, du: Any, dv: Any, vth: Any, bias: Any):
-    """``cuba_lif_step`` over K steps, branches as in ``lif_window``: ``(spikes, v_pre, u_after, v_after)``."""
-    curs, s, vp, parts = _branches(curs)
-    u, v = _state(u, s.shape[1], s.shape[2]), _state(v, s.shape[1], s.shape[2])
-    kernel, f_u, f_v = _compile()["cuba_lif"], decay_factor(du), decay_factor(dv)
-    for cur, rows in zip(curs, parts):
-        kernel(cur, u[rows], v[rows], f_u, f_v, as_float32(vth), as_float32(bias), s[:, rows], vp[:, rows])
-    return s, vp, u, v
+def cuba_lif_window(curs: list[np.ndarray], u: Any, v: Any, du: Any, dv: Any, vth: Any, bias: Any,
+                    coords: bool = False):
+    """``cuba_lif_step`` over K steps, branches and ``coords`` as in ``lif_window``:
+    ``(spikes, v_pre, u_after, v_after, active)``."""
+    out = _Branches(curs, coords)
+    u, v = _state(u, out.s.shape[1], out.s.shape[2]), _state(v, out.s.shape[1], out.s.shape[2])
+    kernel, f_u, f_v = _kernel("cuba_lif", out.s.size), decay_factor(du), decay_factor(dv)
+    for cur, rows in zip(out.curs, out.parts):
+        kernel(cur, u[rows], v[rows], f_u, f_v, as_float32(vth), as_float32(bias), *out.block(rows))
+    return out.s, out.vp, u, v, out.coords()

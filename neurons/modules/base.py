@@ -92,21 +92,34 @@ class NeuronModule(nn.Module):
         """Run over time (dim 0). Returns ``(spikes, v_pre, final_state)``; spikes and v_pre are (T, ...)."""
         return self._sequence(x_seq, state)
 
-    def window(self, cur: torch.Tensor | list[torch.Tensor], state: Any = None):
+    def window(self, cur: torch.Tensor | list[torch.Tensor], state: Any = None, coords: bool = False):
         """K steps without a graph: ``(spikes, v_pre, state)``, all (K, R, N) / (R, N).
 
         ``cur`` is one (K, R, N) input or a list of row blocks (K, R_i, N) of the same layer
         (SP's data and target branches): the result is as if they had been concatenated
         along the rows, with one joint state, but without copying them together. Same values
         as ``sequence``; neurons with a fused kernel (``neurons.functional.window``) override
-        ``_fused_window``, used for float32 CPU input (the common case)."""
+        ``_fused_window``, used for float32 CPU input (the common case).
+
+        ``coords=True`` adds a fourth element: the (rows, cols) int64 tensors of the spikes
+        of ``spikes.view(K * R, N)`` in row-major order, as ``nonzero`` would give them but
+        listed by the kernel while stepping (a sparse product of the next layer needs them;
+        a scan of the spikes afterwards costs more than the step), or None without a kernel."""
         curs = [cur] if isinstance(cur, torch.Tensor) else list(cur)
         if all(c.dtype == torch.float32 and c.device.type == "cpu" and c.dim() == 3 for c in curs):
             if state is not None:
                 check_input(self.kind, torch.empty(sum(c.shape[1] for c in curs), *curs[0].shape[2:]), state.v)
-            fused = self._fused_window([c.detach().numpy() for c in curs], state)
+            fused = self._fused_window([c.detach().numpy() for c in curs], state, coords)
             if fused is not None:
-                return fused
+                s, v_pre, new_state, active = fused
+                if not coords:
+                    return s, v_pre, new_state
+                return s, v_pre, new_state, tuple(torch.from_numpy(a) for a in active)
+        out = self._window_loop(curs, state)
+        return (*out, None) if coords else out
+
+    def _window_loop(self, curs: list[torch.Tensor], state: Any):
+        """``window`` by the step function, one branch after the other."""
         no_extra = (None,) * len(self.extra_inputs)  # e.g. a dendrite without input
         with torch.no_grad():
             if len(curs) == 1:
@@ -118,7 +131,8 @@ class NeuronModule(nn.Module):
             return (torch.cat([r[0] for r in runs], 1), torch.cat([r[1] for r in runs], 1),
                     self.state_type(*(torch.cat(f) for f in zip(*(r[2] for r in runs)))))
 
-    def _fused_window(self, curs: list[Any], state: Any) -> Any:
+    def _fused_window(self, curs: list[Any], state: Any, coords: bool) -> Any:
+        """``(spikes, v_pre, state, active)`` from a compiled kernel, or None (no kernel)."""
         return None  # no fused kernel: the step loop
 
     def _step(self, x: torch.Tensor, state: Any, extra: tuple[torch.Tensor | None, ...] = ()):

@@ -37,12 +37,13 @@ class CubaLIF(NeuronModule):
         self.register_constant("threshold", threshold)
         self.register_constant("bias", bias)
 
-    def _fused_window(self, curs: list[Any], state: Any) -> Any:
+    def _fused_window(self, curs: list[Any], state: Any, coords: bool) -> Any:
         p = self.params
-        s, v_pre, u, v = cuba_lif_window(curs, None if state is None else state.u,
-                                         None if state is None else state.v, p.du, p.dv, p.vth, p.bias)
+        s, v_pre, u, v, active = cuba_lif_window(curs, None if state is None else state.u,
+                                                 None if state is None else state.v, p.du, p.dv, p.vth, p.bias,
+                                                 coords)
         return (torch.from_numpy(s), torch.from_numpy(v_pre),
-                CubaLIFState(u=torch.from_numpy(u), v=torch.from_numpy(v)))
+                CubaLIFState(u=torch.from_numpy(u), v=torch.from_numpy(v)), active)
 
     @property
     def params(self) -> CubaLIFParams:

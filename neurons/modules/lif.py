@@ -62,10 +62,10 @@ class LIF(NeuronModule):
         else:
             self.register_buffer(name, value)
 
-    def _fused_window(self, curs: list[Any], state: Any) -> Any:
+    def _fused_window(self, curs: list[Any], state: Any, coords: bool) -> Any:
         p = self.params
-        s, v_pre, v = lif_window(curs, None if state is None else state.v, p.dv, p.vth, p.bias)
-        return torch.from_numpy(s), torch.from_numpy(v_pre), LIFState(v=torch.from_numpy(v))
+        s, v_pre, v, active = lif_window(curs, None if state is None else state.v, p.dv, p.vth, p.bias, coords)
+        return torch.from_numpy(s), torch.from_numpy(v_pre), LIFState(v=torch.from_numpy(v)), active
 
     @property
     def params(self) -> LIFParams:

@@ -11,6 +11,8 @@ import argparse
 import os
 import sys
 
+from spikeprop.openmp import bounded_spin
+
 # (command, module in spikeprop.cli, one-line summary) in the order --help lists them.
 SUBCOMMANDS: list[tuple[str, str, str]] = [
     ("train", "train", "train a spiking network (Signal Propagation or a BPTT/BP baseline)"),
@@ -93,9 +95,7 @@ def show_notes_as_one_line(command: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Before torch loads: OpenMP threads that sleep instead of spin. On a shared or busy
-    # machine spinning threads made training up to 10x slower; on an idle one it costs nothing.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    bounded_spin(os.environ)  # before torch loads: OpenMP threads spin briefly, then sleep
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(requested_command(argv))
     args = parser.parse_args(argv)

@@ -28,8 +28,30 @@ def activity(v_pre: torch.Tensor, kind: str, vth: float | torch.Tensor = 1.0,
         # relu for the default floor 0: same values and gradient, a cheaper backward
         return torch.relu(v_pre) if v_floor == 0.0 else v_pre.clamp(min=v_floor)
     if kind == "surrogate":
-        return torch.sigmoid(slope * (v_pre - vth))
+        if isinstance(vth, torch.Tensor) and vth.requires_grad:  # a learned threshold: autograd's graph
+            return torch.sigmoid(slope * (v_pre - vth))
+        return _Surrogate.apply(v_pre, vth, slope)
     raise ValueError(f"unknown activity kind {kind!r}")
+
+
+class _Surrogate(torch.autograd.Function):
+    """``sigmoid(slope * (v_pre - vth))`` with autograd's exact forward and backward values,
+    in one temporary instead of three: the forward works in place on ``v_pre - vth``, the
+    backward is ``sigmoid_backward`` times ``slope``, the two kernels autograd itself runs.
+    (Each fresh (K, B, N) temporary costs page faults as well as a pass; ~6 % of an
+    SP-surrogate epoch, measured.)"""
+
+    @staticmethod
+    def forward(ctx, v_pre: torch.Tensor, vth, slope: float) -> torch.Tensor:  # type: ignore[override]
+        out = torch.sub(v_pre, vth).mul_(slope).sigmoid_()
+        ctx.save_for_backward(out)
+        ctx.slope = slope
+        return out
+
+    @staticmethod
+    def backward(ctx, g: torch.Tensor):  # type: ignore[override]
+        (out,) = ctx.saved_tensors
+        return torch.ops.aten.sigmoid_backward(g, out).mul_(ctx.slope), None, None
 
 
 NORM_EPS = 1e-6  # norms are floored here, as F.normalize does

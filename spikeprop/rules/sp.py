@@ -85,7 +85,7 @@ class LocalLearner(Learner):
         C = pattern.shape[0]
         B = x.shape[1]
         first = x.window(t0, t0 + k, extra=pattern)
-        prev = None
+        prev = active = None
         losses: list[torch.Tensor | None] = []
         spikes, volts, rows = [], [], []
         for l in range(net.n_layers):
@@ -96,9 +96,9 @@ class LocalLearner(Learner):
                     cur_h = cur_h.view(k, B, -1)
                     cur_t = cur_t.expand(k, C, -1)
                 else:  # one product for both branches: B input rows, then C target rows
-                    cur = spike_linear(prev, fc.weight)
+                    cur = spike_linear(prev, fc.weight, active)
                     cur_h, cur_t = cur[:, :B], cur[:, B:]
-            s, v, states[l] = neuron.window([cur_h, cur_t], states[l])
+            s, v, states[l], active = neuron.window([cur_h, cur_t], states[l], coords=True)
             if self.learning[l] and self.cfg.sp_trace > 0:
                 cur_h, cur_t = eligibility(cur_h, self.cfg.sp_trace), eligibility(cur_t, self.cfg.sp_trace)
             per_row = s.sum(0)  # (B + C, N) spikes per row: exact (0/1 sums), shared by the tallies

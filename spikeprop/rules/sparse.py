@@ -90,20 +90,23 @@ class _SparseLinear(torch.autograd.Function):
 SPARSE_DENSITY = 0.15  # below this fraction of active inputs the gathered product is faster
 
 
-def spike_linear(spikes: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+def spike_linear(spikes: torch.Tensor, weight: torch.Tensor,
+                 coords: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
     """``spikes @ weight.T`` for binary hidden-layer spikes (..., N_in), sparse when they are.
 
     Hidden layers fire at a few percent, so for them too a gather over active inputs (and a
     weight gradient over active columns) beats the dense product; dense above
-    ``SPARSE_DENSITY``. Differentiable in ``weight`` only, like ``sparse_linear``."""
+    ``SPARSE_DENSITY``. ``coords``: the (rows, cols) of the spikes of ``spikes`` seen as
+    (-1, N_in), row-major, when the neuron kernel listed them (``NeuronModule.window(...,
+    coords=True)``); else the spikes are scanned here. Differentiable in ``weight`` only,
+    like ``sparse_linear``."""
     flat = spikes.detach().reshape(-1, spikes.shape[-1])
     if flat.numel() == 0:
         return spikes @ weight.t()
-    rows, cols = binary_coords(flat.numpy())
+    rows, cols = (torch.from_numpy(a) for a in binary_coords(flat.numpy())) if coords is None else coords
     if rows.shape[0] > SPARSE_DENSITY * flat.numel():
         return spikes @ weight.t()
-    x = SparseRows.from_coords(torch.from_numpy(rows), torch.from_numpy(cols), flat.shape[0], flat.shape[1],
-                               presorted=True)
+    x = SparseRows.from_coords(rows, cols, flat.shape[0], flat.shape[1], presorted=True)
     return sparse_linear(x, weight).view(*spikes.shape[:-1], weight.shape[0])
 
 

@@ -31,6 +31,11 @@ def _check(neuron, seed: int, scale: float, with_state: bool):
     assert torch.equal(got[0], want[0]) and torch.equal(got[1], want[1])
     for a, b in zip(got[2], want[2]):
         assert torch.equal(a, b)
+    # the spike coordinates the kernel lists while stepping are nonzero()'s, in its order
+    s, v, new_state, (rows, cols) = neuron.window([data, target], state, coords=True)
+    assert torch.equal(s, got[0]) and torch.equal(v, got[1])
+    nz = s.reshape(-1, s.shape[-1]).nonzero()
+    assert torch.equal(rows, nz[:, 0]) and torch.equal(cols, nz[:, 1])
 
 
 @settings(max_examples=40, deadline=None)
@@ -53,6 +58,12 @@ def test_window_rejects_a_state_of_another_shape():
     _, _, state = LIF().window(torch.rand(2, 4, 6))
     with pytest.raises(ValueError, match="state has shape"):
         LIF().window(torch.rand(2, 5, 6), state)
+
+
+def test_window_lists_no_coordinates_without_a_kernel():
+    x = torch.rand(3, 2, 4, dtype=torch.float64) * 2  # float64: no fused kernel
+    s, v, _, active = LIF().window(x, coords=True)
+    assert active is None and s.shape == (3, 2, 4)
 
 
 def test_window_without_kernel_falls_back_to_the_step_loop():

@@ -23,9 +23,9 @@ def _plain_cosine(h, t):
 def plain_path(monkeypatch):
     """Switch every shortcut off: what the SP rule computed before they existed."""
     def use():
-        monkeypatch.setattr(NeuronModule, "_fused_window", lambda self, curs, state: None)
+        monkeypatch.setattr(NeuronModule, "_fused_window", lambda self, curs, state, coords: None)
         monkeypatch.setattr(losses._Cosine, "apply", staticmethod(_plain_cosine))
-        monkeypatch.setattr(sp, "spike_linear", lambda s, w: s @ w.t())
+        monkeypatch.setattr(sp, "spike_linear", lambda s, w, active=None: s @ w.t())
     return use
 
 
@@ -64,6 +64,6 @@ def test_plain_path_fixture_really_changes_the_computation(plain_path, monkeypat
     """Guard: the comparison above would be vacuous if the fixture did not reach the code."""
     calls = []
     plain_path()
-    monkeypatch.setattr(sp, "spike_linear", lambda s, w: calls.append(1) or s @ w.t())
+    monkeypatch.setattr(sp, "spike_linear", lambda s, w, active=None: calls.append(1) or s @ w.t())
     _train("sp-voltage", "lif", batches=1)
     assert calls
