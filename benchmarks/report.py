@@ -128,11 +128,13 @@ def _load_note(runs: list[dict], meta: dict) -> str:
     loads = [r[k] for r in runs for k in ("load_avg_1min_start", "load_avg_1min_end") if k in r]
     if not loads:
         return ""
-    note = f" 1-minute load average while the configurations ran: {min(loads):.1f}-{max(loads):.1f} on {meta.get('cpus', '?')} cores"
+    note = (f" 1-minute load average while the configurations ran: {min(loads):.1f}-{max(loads):.1f} on "
+            f"{meta.get('cpus', '?')} cores, the measured process's own {meta.get('threads', '?')} threads included")
     rounds = [r.get("rounds", 1) for r in runs]
     if max(rounds) > 1:
         note += f"; configurations measured in up to {max(rounds)} rounds, the fastest round kept"
-    if max(loads) > 1.5:
+    threads = meta.get("threads", 1)
+    if max(loads) > threads + 0.5:  # a configuration's own threads count in the load average
         note += (" (other jobs shared the machine: absolute speeds are pessimistic, and ratios are only as "
                  "good as the load was even between the two configurations compared)")
     return note + "."
