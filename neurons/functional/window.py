@@ -3,11 +3,13 @@
 Why: learning rules that run a layer's neurons without a graph (SP's forward passes,
 evaluation) call the step function once per time step, and at N-MNIST sizes those
 per-step tensor operations (~8 each, plus stacking the outputs) cost more than the
-arithmetic: about half of an SP epoch. One numba loop over (step, row, neuron) does
-the same arithmetic, in the same order and float32 rounding, with no intermediate
-tensors. It is the *same* dynamics as the step functions, not a second model: a test
-(``tests/neurons/test_window.py``) checks spikes, voltages and state are bit-identical
-to the step loop for random inputs and parameters. Hand-written because no library
+arithmetic: about half of an SP epoch. One numba loop over (row, step, neuron), rows
+split over the threads, does the same arithmetic, each neuron's steps in the same order
+and float32 rounding, with no intermediate tensors; on request it also lists the
+columns that spiked, for the next layer's sparse product. It is the *same* dynamics as
+the step functions, not a second model: a test (``tests/neurons/test_fused_window.py``)
+checks spikes, voltages, state and the listed coordinates are bit-identical to the step
+loop (and ``nonzero``) for random inputs and parameters. Hand-written because no library
 fuses a hard-reset recurrence on CPU; numba (a well-kept JIT) compiles it once and
 caches the machine code on disk.
 
