@@ -23,7 +23,24 @@ from typing import Any
 import numpy as np
 
 _KERNELS: dict[str, Any] = {}
-prange = range  # numba.prange once _compile has imported numba (lazily: importing it takes ~0.5 s)
+# What the kernels call, bound by ``_compile`` once numba is imported (lazily: that takes ~0.5 s):
+prange = range  # -> numba.prange
+fire: Any = None  # -> _fire, compiled to be inlined into each kernel
+
+
+def _fire(vp, vth, v, s_out, active, k, r, n, pos, emit):  # pragma: no cover - compiled, inlined
+    """Spike and hard reset of neuron (r, n) at step k (``v_pre > vth``: Lava's strict test);
+    a spike's column goes to row r's list at ``pos`` when ``emit``. Returns the next ``pos``."""
+    if vp > vth:
+        s_out[k, r, n] = 1.0
+        v[r, n] = 0.0
+        if emit:
+            active[r, pos] = n
+            return pos + 1
+        return pos
+    s_out[k, r, n] = 0.0
+    v[r, n] = vp
+    return pos
 
 
 def _lif_kernel(cur, v, f_v, vth, bias, s_out, v_out, active, counts):  # pragma: no cover - compiled
@@ -35,15 +52,7 @@ def _lif_kernel(cur, v, f_v, vth, bias, s_out, v_out, active, counts):  # pragma
             for n in range(N):
                 vp = v[r, n] * f_v + cur[k, r, n] + bias
                 v_out[k, r, n] = vp
-                if vp > vth:
-                    s_out[k, r, n] = 1.0
-                    v[r, n] = 0.0
-                    if emit:
-                        active[r, pos] = n
-                        pos += 1
-                else:
-                    s_out[k, r, n] = 0.0
-                    v[r, n] = vp
+                pos = fire(vp, vth, v, s_out, active, k, r, n, pos, emit)
             if emit:
                 counts[k, r] = pos
 
@@ -59,15 +68,7 @@ def _cuba_lif_kernel(cur, u, v, f_u, f_v, vth, bias, s_out, v_out, active, count
                 u[r, n] = uu
                 vp = v[r, n] * f_v + uu + bias
                 v_out[k, r, n] = vp
-                if vp > vth:
-                    s_out[k, r, n] = 1.0
-                    v[r, n] = 0.0
-                    if emit:
-                        active[r, pos] = n
-                        pos += 1
-                else:
-                    s_out[k, r, n] = 0.0
-                    v[r, n] = vp
+                pos = fire(vp, vth, v, s_out, active, k, r, n, pos, emit)
             if emit:
                 counts[k, r] = pos
 
@@ -104,11 +105,12 @@ def _compile() -> dict[str, Any]:
     Each kernel exists twice: rows split over as many threads as torch uses
     (``use_torch_threads``), and on one thread for small windows, where waking the other
     threads costs more than the work (same arithmetic, same results)."""
-    global prange
+    global prange, fire
     if not _KERNELS:
         import numba
 
         prange = numba.prange
+        fire = numba.njit(inline="always")(_fire)
         for parallel in (True, False):
             jit = numba.njit(cache=True, nogil=True, parallel=parallel)
             suffix = "" if parallel else "_serial"
