@@ -47,6 +47,7 @@ class _Group:
     world: int
     share: float = 1.0  # this worker's fraction of the current batch (0 for a ghost shard)
     batches: int = 0  # shards taken so far (for the test hook)
+    total: int = 0  # samples in the current batch over all workers
 
 
 _group: _Group | None = None
@@ -117,12 +118,18 @@ def shard(ids: torch.Tensor) -> torch.Tensor:
     g.batches += 1
     if os.environ.get(_DIE_RANK) == str(g.rank) and os.environ.get(_DIE_AT) == str(g.batches):
         os._exit(17)  # test hook: a worker that dies without a word
+    g.total = len(ids)
     part = torch.tensor_split(ids, g.world)[g.rank]
     if len(part) == 0:
         g.share = 0.0
         return ids[:1]
     g.share = len(part) / len(ids)
     return part
+
+
+def batch_total(n_local: int) -> int:
+    """Samples in the current batch over all workers (``n_local`` when alone): the same on every worker."""
+    return n_local if _group is None else _group.total
 
 
 def owns_samples() -> bool:

@@ -14,8 +14,8 @@ from spikeprop.trainer import build
 torch.set_num_threads(1)
 
 
-def setup(update_every=3):
-    cfg = TrainConfig(method="drtp-two-compartment", T=6, update_every=update_every, n_classes=4,
+def setup(update_every=3, batch_size=8, method="drtp-two-compartment"):
+    cfg = TrainConfig(method=method, T=6, update_every=update_every, n_classes=4, batch_size=batch_size,
                       target_density=0.25, tc_lr=0.5, tc_hidden_lr=0.5)
     net, signal = build(NetConfig(sizes=[48, 16, 4], init_gain=3.0), cfg)
     x, y = toy_dataset(8, T=6).batch(torch.arange(8))
@@ -67,6 +67,22 @@ def test_update_is_pre_trace_times_post_error():
     learner.train_batch(x, y)
     assert expected.abs().sum() > 0
     assert torch.allclose(net.fcs[0].weight - w[0], expected, atol=1e-6)
+
+
+def test_a_partial_batch_moves_the_weights_in_proportion_to_its_samples():
+    """dW is a batch mean, so a batch of 8 under batch_size 32 (an epoch's last, partial batch)
+    is scaled by 8/32: its samples count as in a full batch, not 4x each. Only the first window
+    is compared (later windows see already-changed weights)."""
+    for method in ("sp-dendritic", "drtp-two-compartment"):
+        full_net, full, x, y = setup(update_every=6, batch_size=8, method=method)
+        part_net, part, _, _ = setup(update_every=6, batch_size=32, method=method)
+        w = [fc.weight.clone() for fc in full_net.fcs]
+        full.train_batch(x, y)
+        part.train_batch(x, y)
+        for l in range(2):
+            d_full, d_part = full_net.fcs[l].weight - w[l], part_net.fcs[l].weight - w[l]
+            assert d_full.abs().sum() > 0
+            assert torch.allclose(d_part, d_full * 8 / 32, atol=1e-6)
 
 
 def test_sparse_trace_update_equals_the_dense_trace_product():
