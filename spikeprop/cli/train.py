@@ -96,7 +96,7 @@ def add_sp_args(p: argparse.ArgumentParser) -> None:
                         "'none' = the raw voltage, which keeps a gradient for silent neurons")
     p.add_argument("--sp-rate-weight", type=float, dest="sp_rate_weight", metavar="W",
                    help="SP: weight of the homeostatic firing-rate term in each layer's own loss "
-                        "(default 30; 0 = the plain SP loss; docs/sp_depth.md)")
+                        "(default 10; 0 = the plain SP loss; docs/sp_depth.md)")
     p.add_argument("--sp-rate-layers", choices=("all", "feeding"), dest="sp_rate_layers",
                    help="SP: layers with the rate term: all hidden layers, or only those feeding another "
                         "hidden layer (default all)")
