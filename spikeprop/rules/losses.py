@@ -34,6 +34,17 @@ def activity(v_pre: torch.Tensor, kind: str, vth: float | torch.Tensor = 1.0,
     raise ValueError(f"unknown activity kind {kind!r}")
 
 
+def surrogate_value(v_pre: torch.Tensor, vth, slope: float) -> torch.Tensor:
+    """``sigmoid(slope * (v_pre - vth))`` in one fresh tensor, computed in place."""
+    return torch.sub(v_pre, vth).mul_(slope).sigmoid_()
+
+
+def surrogate_grad(g: torch.Tensor, out: torch.Tensor, slope: float) -> torch.Tensor:
+    """Its backward from the output ``out``, in ``g``'s place (autograd's kernel and order):
+    returns ``g``."""
+    return torch.ops.aten.sigmoid_backward.grad_input(g, out, grad_input=g).mul_(slope)
+
+
 class _Surrogate(torch.autograd.Function):
     """``sigmoid(slope * (v_pre - vth))`` with autograd's exact forward and backward values,
     in one temporary instead of three: the forward works in place on ``v_pre - vth``, the
@@ -43,7 +54,7 @@ class _Surrogate(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, v_pre: torch.Tensor, vth, slope: float) -> torch.Tensor:  # type: ignore[override]
-        out = torch.sub(v_pre, vth).mul_(slope).sigmoid_()
+        out = surrogate_value(v_pre, vth, slope)
         ctx.save_for_backward(out)
         ctx.slope = slope
         return out
@@ -63,38 +74,49 @@ def _dots(h: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (t @ h.transpose(-1, -2)).transpose(-1, -2)
 
 
-class _Cosine(torch.autograd.Function):
-    """Cosine similarities (..., B, C) of (..., B, N) rows with (..., C, N) rows.
+def cosine_forward(h: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, tuple]:
+    """Cosine similarities (..., B, C) of (..., B, N) rows with (..., C, N) rows, norms
+    floored at ``NORM_EPS``, and what ``cosine_backward`` needs."""
+    h_raw = torch.linalg.vector_norm(h, dim=-1, keepdim=True)
+    t_raw = torch.linalg.vector_norm(t, dim=-1, keepdim=True)
+    h_norm, t_norm = h_raw.clamp(min=NORM_EPS), t_raw.clamp(min=NORM_EPS)
+    cos = _dots(h, t) / h_norm / t_norm.transpose(-1, -2)
+    return cos, (h, t, h_norm, t_norm, cos, h_raw >= NORM_EPS, t_raw >= NORM_EPS)
 
-    The same function as ``dots / |h| / |t|^T`` with floored norms; the backward is written
-    out because autograd's takes ~8 passes over the (K, B, N) activities (two products, the
-    norm's mask, divisions, an accumulation), about 15 % of an SP step, where two suffice:
-    ``dL/dh = A t - lam * h`` with ``A = G / (|h| |t|^T)``, ``lam_b = sum_c G_bc cos_bc / |h_b|^2``
-    (zero where the norm is floored), and the same for ``t``. ``tests`` check it against
-    autograd (``gradcheck``)."""
+
+def cosine_backward(g: torch.Tensor, saved: tuple, need_h: bool = True, need_t: bool = True,
+                    out_h: torch.Tensor | None = None):
+    """``(dL/dh, dL/dt)`` from ``g = dL/dcos``, written out because autograd's takes ~8 passes
+    over the (K, B, N) activities (two products, the norm's mask, divisions, an accumulation),
+    about 15 % of an SP step, where two suffice: ``dL/dh = A t - lam * h`` with
+    ``A = G / (|h| |t|^T)``, ``lam_b = sum_c G_bc cos_bc / |h_b|^2`` (zero where the norm is
+    floored), and the same for ``t``. ``out_h``: a contiguous buffer that receives dL/dh."""
+    h, t, h_norm, t_norm, cos, h_live, t_live = saved
+    a = g / h_norm / t_norm.transpose(-1, -2)
+    gc = g * cos
+    gh = gt = None
+    if need_h:
+        lam = gc.sum(-1, keepdim=True) / h_norm.square() * h_live
+        gh = torch.matmul(a, t, out=out_h) if out_h is not None else a @ t
+        gh.addcmul_(h, lam, value=-1.0)
+    if need_t:
+        mu = gc.sum(-2, keepdim=True).transpose(-1, -2) / t_norm.square() * t_live
+        gt = (a.transpose(-1, -2) @ h).addcmul_(t, mu, value=-1.0)
+    return gh, gt
+
+
+class _Cosine(torch.autograd.Function):
+    """``cosine_forward`` / ``cosine_backward`` as an autograd function (``tests`` check it
+    against autograd's own backward with ``gradcheck``)."""
 
     @staticmethod
     def forward(ctx, h: torch.Tensor, t: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        h_raw = torch.linalg.vector_norm(h, dim=-1, keepdim=True)
-        t_raw = torch.linalg.vector_norm(t, dim=-1, keepdim=True)
-        h_norm, t_norm = h_raw.clamp(min=NORM_EPS), t_raw.clamp(min=NORM_EPS)
-        cos = _dots(h, t) / h_norm / t_norm.transpose(-1, -2)
-        ctx.save_for_backward(h, t, h_norm, t_norm, cos, h_raw >= NORM_EPS, t_raw >= NORM_EPS)
+        cos, ctx.saved = cosine_forward(h, t)
         return cos
 
     @staticmethod
     def backward(ctx, g: torch.Tensor):  # type: ignore[override]
-        h, t, h_norm, t_norm, cos, h_live, t_live = ctx.saved_tensors
-        a = g / h_norm / t_norm.transpose(-1, -2)
-        gc = g * cos
-        gh = gt = None
-        if ctx.needs_input_grad[0]:
-            lam = gc.sum(-1, keepdim=True) / h_norm.square() * h_live
-            gh = (a @ t).addcmul_(h, lam, value=-1.0)
-        if ctx.needs_input_grad[1]:
-            mu = gc.sum(-2, keepdim=True).transpose(-1, -2) / t_norm.square() * t_live
-            gt = (a.transpose(-1, -2) @ h).addcmul_(t, mu, value=-1.0)
-        return gh, gt
+        return cosine_backward(g, ctx.saved, ctx.needs_input_grad[0], ctx.needs_input_grad[1])
 
 
 def similarity(h: torch.Tensor, t: torch.Tensor, kind: str = "cosine") -> torch.Tensor:
@@ -114,7 +136,12 @@ def contrastive_loss(h: torch.Tensor, t: torch.Tensor, y: torch.Tensor, tau: flo
     Mean over the batch, summed over leading (time) dims: each step contributes the loss
     it would have had with an update every step.
     """
-    logits = similarity(h, t, kind) / tau
+    return contrastive_from_similarity(similarity(h, t, kind), y, tau)
+
+
+def contrastive_from_similarity(sim: torch.Tensor, y: torch.Tensor, tau: float) -> torch.Tensor:
+    """``contrastive_loss`` from its similarities (..., B, C)."""
+    logits = sim / tau
     steps = logits.numel() // (logits.shape[-2] * logits.shape[-1])
     flat = logits.reshape(-1, logits.shape[-1])
     return F.cross_entropy(flat, y.repeat(steps), reduction="sum") / y.numel()
@@ -158,13 +185,25 @@ def rate_loss(v: torch.Tensor, rate: torch.Tensor, target: float, mode: str = "b
     this worker's fraction of the batch): the target rows, which every worker holds, count
     ``share`` times, so the workers' share-weighted gradients sum to exactly the
     one-process mean over all rows."""
+    err = rate_error(rate, target, mode)
+    if v_target is None:
+        return (v.mean(-2) * err).mean(-1).sum()
+    return rate_loss_from_sums(v.sum(-2), v_target.sum(-2), v.shape[-2], v_target.shape[-2], err, share)
+
+
+def rate_loss_from_sums(v_sum: torch.Tensor, t_sum: torch.Tensor, rows: int, t_rows: int,
+                        err: torch.Tensor, share: float = 1.0) -> torch.Tensor:
+    """``rate_loss`` with both branches, from their voltages summed over rows (K, N) and the
+    held rate error ``err`` (N,)."""
+    vm = (v_sum + share * t_sum) / (rows + share * t_rows)
+    return (vm * err).mean(-1).sum()
+
+
+def rate_error(rate: torch.Tensor, target: float, mode: str = "both") -> torch.Tensor:
+    """The homeostatic term's held per-neuron rate error (``mode`` as in ``rate_loss``)."""
     err = (rate - target).detach()
     if mode == "up":
-        err = err.clamp(max=0.0)
-    elif mode != "both":
+        return err.clamp(max=0.0)
+    if mode != "both":
         raise ValueError(f"unknown rate mode {mode!r}")
-    if v_target is None:
-        vm = v.mean(-2)
-    else:
-        vm = (v.sum(-2) + share * v_target.sum(-2)) / (v.shape[-2] + share * v_target.shape[-2])
-    return (vm * err).mean(-1).sum()
+    return err

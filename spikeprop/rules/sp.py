@@ -25,6 +25,7 @@ from spikeprop.rules.layers import with_input_gradient
 from spikeprop.distributed import batch_share, window_rate
 from spikeprop.rules.losses import activity, classifier_loss, rate_loss, sp_layer_loss
 from spikeprop.rules.signal import TargetSignal
+from spikeprop.rules.sp_fused import LayerLossSpec, fused_applies, fused_layer_loss
 from spikeprop.rules.sparse import SparseSpikes, sparse_linear, spike_linear
 
 
@@ -50,6 +51,19 @@ class LocalLearner(Learner):
         self.optimizer = self.make_adam(
             [fc.weight for fc, learn in zip(net.fcs, self.learning) if learn])
         self.kind = activity_kind(cfg.method)
+        self.fused_specs = [self.fused_spec(l) for l in range(net.n_layers)]
+
+    def fused_spec(self, l: int) -> LayerLossSpec | None:
+        """Layer ``l``'s loss settings when ``rules.sp_fused`` computes it (an SP layer with
+        the default loss; not a classifier output), else None (``layer_loss``'s graph)."""
+        cfg, last = self.cfg, self.net.n_layers - 1
+        vth = self.net.neurons[l].threshold
+        if not self.learning[l] or (l == last and cfg.output == "classifier") or not fused_applies(cfg, vth):
+            return None
+        feeds_hidden = l < self.net.n_layers - 2
+        weight = cfg.sp_rate_weight if cfg.sp_rate_layers == "all" or feeds_hidden else 0.0
+        return LayerLossSpec(kind=self.kind, vth=vth, slope=cfg.slope, v_floor=cfg.sp_v_floor, tau=cfg.tau,
+                             rate_weight=weight, rate_target=cfg.sp_rate_target, rate_mode=cfg.sp_rate_mode)
 
     def layer_loss(self, l: int, vh: torch.Tensor, vt: torch.Tensor, y: torch.Tensor,
                    rate: torch.Tensor | None = None) -> torch.Tensor:
@@ -92,7 +106,8 @@ class LocalLearner(Learner):
             fc, neuron = net.fcs[l], net.neurons[l]
             with torch.set_grad_enabled(self.learning[l]):
                 if l == 0:
-                    cur_h, cur_t = sparse_linear(first, fc.weight).split([k * B, C])
+                    cur = sparse_linear(first, fc.weight)
+                    cur_h, cur_t = cur.split([k * B, C])
                     cur_h = cur_h.view(k, B, -1)
                     cur_t = cur_t.expand(k, C, -1)
                 else:  # one product for both branches: B input rows, then C target rows
@@ -103,8 +118,12 @@ class LocalLearner(Learner):
                 cur_h, cur_t = eligibility(cur_h, self.cfg.sp_trace), eligibility(cur_t, self.cfg.sp_trace)
             per_row = s.sum(0)  # (B + C, N) spikes per row: exact (0/1 sums), shared by the tallies
             rate = window_rate(s, B, per_row)  # over every worker's samples when data-parallel
-            losses.append(self.layer_loss(l, *with_input_gradient(v, cur_h, cur_t), y, rate)
-                          if self.learning[l] else None)
+            if not self.learning[l]:
+                losses.append(None)
+            elif self.fused_specs[l] is not None:  # the same loss as one node (rules.sp_fused)
+                losses.append(fused_layer_loss(cur, v, y, rate, self.fused_specs[l], batch_share()))
+            else:
+                losses.append(self.layer_loss(l, *with_input_gradient(v, cur_h, cur_t), y, rate))
             spikes.append(s)
             rows.append(per_row)
             volts.append(v)

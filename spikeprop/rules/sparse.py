@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from spikeprop.rules.sparse_kernels import binary_coords, group_by_col, sort_keys
+from spikeprop.rules.sparse_kernels import batch_keys, binary_coords, group_by_col, sort_keys, window_coords
 
 
 @dataclass
@@ -160,14 +160,13 @@ class SparseSpikes:
             self._sorted = torch.from_numpy(ordered) if ordered is not None else torch.sort(key)[0]
             self._t_start = torch.searchsorted(self._sorted, torch.arange(self.shape[0] + 1) * (B * N))
         lo, hi = int(self._t_start[t0]), int(self._t_start[t1])
-        key = self._sorted[lo:hi] - t0 * B * N
-        rows, cols = key // N, key % N
         n_rows = (t1 - t0) * B
+        er = ec = np.zeros(0, np.int64)
         if extra is not None:
-            er, ec = (extra != 0).nonzero(as_tuple=True)
-            rows, cols = torch.cat([rows, er + n_rows]), torch.cat([cols, ec])
-            n_rows += extra.shape[0]
-        return SparseRows.from_coords(rows, cols, n_rows, N, presorted=True)
+            er, ec = ((extra != 0).nonzero(as_tuple=True)[i].numpy() for i in (0, 1))
+        rows, cols = window_coords(self._sorted.numpy(), lo, hi, t0 * B * N, N, n_rows, er, ec)
+        n_rows += 0 if extra is None else extra.shape[0]
+        return SparseRows.from_coords(torch.from_numpy(rows), torch.from_numpy(cols), n_rows, N, presorted=True)
 
     def dense(self) -> torch.Tensor:
         out = torch.zeros(self.shape)
@@ -247,6 +246,12 @@ class SparseDataset:
     def batch(self, ids: torch.Tensor) -> tuple[SparseSpikes, torch.Tensor]:
         """Samples ``ids`` as (SparseSpikes of shape (T, B, C), labels)."""
         ids = torch.as_tensor(ids).long()
+        keyed = batch_keys(self.flat.numpy(), self.offsets.numpy(), ids.numpy(), self.T, self.n_inputs)
+        if keyed is not None:  # the common case: one pass, already in the order windows need
+            key, t, b, c, t_start = (torch.from_numpy(a) for a in keyed)
+            spikes = SparseSpikes(t, b, c, (self.T, int(ids.numel()), self.n_inputs))
+            spikes._sorted, spikes._t_start = key, t_start
+            return spikes, self.labels[ids]
         starts, ends = self.offsets[ids], self.offsets[ids + 1]
         counts = ends - starts
         b = torch.repeat_interleave(torch.arange(ids.numel()), counts)

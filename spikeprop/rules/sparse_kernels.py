@@ -75,6 +75,49 @@ def _sort_keys_by_bucket_kernel(key, bucket_size, n_buckets):  # pragma: no cove
     return out, ordered
 
 
+def _batch_keys_kernel(flat, offsets, ids, T, N):  # pragma: no cover - compiled
+    B = ids.shape[0]
+    starts = np.zeros(T * B + 1, np.int64)  # entries per (step, sample) bucket, then bucket starts
+    for b in range(B):
+        for p in range(offsets[ids[b]], offsets[ids[b] + 1]):
+            starts[(flat[p] // N) * B + b + 1] += 1
+    for i in range(T * B):
+        starts[i + 1] += starts[i]
+    n = starts[T * B]
+    key, t_of, b_of, c_of = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    pos = starts[:-1].copy()
+    for b in range(B):  # each sample's entries come in (step, channel) order: placement keeps it
+        for p in range(offsets[ids[b]], offsets[ids[b] + 1]):
+            t = flat[p] // N
+            c = flat[p] - t * N
+            q = pos[t * B + b]
+            key[q] = (t * B + b) * N + c
+            t_of[q] = t
+            b_of[q] = b
+            c_of[q] = c
+            pos[t * B + b] += 1
+    ordered = True
+    for i in range(n - 1):
+        if key[i] >= key[i + 1]:
+            ordered = False
+            break
+    return key, t_of, b_of, c_of, starts[::B].copy(), ordered
+
+
+def _window_coords_kernel(keys, lo, hi, base, N, n_rows, extra_rows, extra_cols):  # pragma: no cover - compiled
+    n_in = hi - lo
+    rows = np.empty(n_in + extra_rows.shape[0], np.int64)
+    cols = np.empty(n_in + extra_rows.shape[0], np.int64)
+    for i in range(n_in):
+        k = keys[lo + i] - base
+        rows[i] = k // N
+        cols[i] = k - rows[i] * N
+    for j in range(extra_rows.shape[0]):
+        rows[n_in + j] = n_rows + extra_rows[j]
+        cols[n_in + j] = extra_cols[j]
+    return rows, cols
+
+
 def _compile() -> dict[str, Any]:
     """Import numba and compile on first use: processes that never run a kernel pay nothing.
     The kernels are the plain functions above; numba caches their machine code on disk."""
@@ -83,7 +126,8 @@ def _compile() -> dict[str, Any]:
 
         jit = numba.njit(cache=True, nogil=True)
         _KERNELS.update(group_by_col=jit(_group_by_col_kernel), binary_coords=jit(_binary_coords_kernel),
-                        sort_keys_by_bucket=jit(_sort_keys_by_bucket_kernel))
+                        sort_keys_by_bucket=jit(_sort_keys_by_bucket_kernel), batch_keys=jit(_batch_keys_kernel),
+                        window_coords=jit(_window_coords_kernel))
     return _KERNELS
 
 
@@ -107,3 +151,25 @@ def sort_keys(key: np.ndarray, bucket_size: int, n_buckets: int) -> np.ndarray |
     sorts it in linear time, where a comparison sort of ~500,000 keys took ~60 ms."""
     out, ordered = _compile()["sort_keys_by_bucket"](np.ascontiguousarray(key, np.int64), bucket_size, n_buckets)
     return out if ordered else None
+
+
+def batch_keys(flat: np.ndarray, offsets: np.ndarray, ids: np.ndarray, T: int, N: int):
+    """Samples ``ids`` of a data set stored as per-sample ``t * N + c`` entries (``flat``,
+    ``offsets``) as one batch, in one pass: ``(key, t, b, c, t_start)`` with the entries
+    sorted by ``key = (t * B + b) * N + c`` and ``t_start`` (T + 1,) the first entry of each
+    step; None when a sample's entries were not in (step, channel) order. Replaces a
+    gather, three ``repeat_interleave`` and the sort that each window needs."""
+    if len(ids) == 0:
+        return None
+    key, t, b, c, t_start, ordered = _compile()["batch_keys"](
+        np.ascontiguousarray(flat), np.ascontiguousarray(offsets, np.int64), np.ascontiguousarray(ids, np.int64),
+        int(T), int(N))
+    return (key, t, b, c, t_start) if ordered else None
+
+
+def window_coords(keys: np.ndarray, lo: int, hi: int, base: int, N: int, n_rows: int,
+                  extra_rows: np.ndarray, extra_cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the sorted keys ``keys[lo:hi] - base`` (``row * N + col``), then the
+    ``extra`` entries moved below the ``n_rows`` rows: one pass instead of five tensor ops."""
+    return _compile()["window_coords"](keys, lo, hi, base, N, n_rows, np.ascontiguousarray(extra_rows, np.int64),
+                                       np.ascontiguousarray(extra_cols, np.int64))

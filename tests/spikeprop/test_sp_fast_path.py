@@ -73,3 +73,31 @@ def test_plain_path_fixture_really_changes_the_computation(plain_path, monkeypat
     monkeypatch.setattr(sp, "spike_linear", lambda s, w, active=None: calls.append(1) or s @ w.t())
     _train("sp-voltage", "lif", batches=1)
     assert calls
+
+
+@pytest.mark.parametrize("method,neuron,extra", [
+    ("sp-surrogate", "lif", {}), ("sp-voltage", "lif", {}), ("sp-surrogate", "cuba_lif", {}),
+    ("sp-voltage", "lif", {"sp_v_floor": None}), ("sp-surrogate", "lif", {"sp_rate_mode": "both", "output": "sp"}),
+])
+def test_fused_layer_loss_is_bit_identical_to_the_autograd_graph(method, neuron, extra, monkeypatch):
+    """``rules.sp_fused`` (one autograd node per hidden layer) changes nothing: identical
+    losses and weights, bit for bit, to ``LocalLearner.layer_loss``'s graph after six updates."""
+    runs = []
+    for fused in (True, False):
+        if not fused:
+            monkeypatch.setattr(sp.LocalLearner, "fused_spec", lambda self, l: None)
+        torch.manual_seed(0)
+        cfg = TrainConfig(method=method, T=12, batch_size=16, update_every=4, **extra)
+        net, signal = build(NetConfig(sizes=[60, 40, 30, 10], neuron=neuron), cfg)
+        for fc in net.fcs:
+            fc.weight.data *= 3
+        learner = make_learner(net, signal, cfg)
+        assert any(s is not None for s in learner.fused_specs) == fused
+        g = torch.Generator().manual_seed(1)
+        losses_seen = []
+        for _ in range(2):
+            x = SparseSpikes.from_dense((torch.rand(12, 16, 60, generator=g) < 0.15).float())
+            losses_seen.append(learner.train_batch(x, torch.randint(0, 10, (16,), generator=g)).losses)
+        runs.append((losses_seen, [w.clone() for w in net.state_dict().values()]))
+    assert runs[0][0] == runs[1][0]
+    assert all(torch.equal(a, b) for a, b in zip(runs[0][1], runs[1][1]))

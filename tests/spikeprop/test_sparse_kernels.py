@@ -4,7 +4,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spikeprop.rules.sparse import SparseRows, SparseSpikes, spike_linear
+from spikeprop.rules.sparse import SparseDataset, SparseRows, SparseSpikes, spike_linear
 from spikeprop.rules.sparse_kernels import binary_coords, group_by_col, sort_keys
 
 
@@ -55,3 +55,46 @@ def test_spike_linear_sparse_equals_dense_product():
     (gw2,) = torch.autograd.grad(ref.pow(2).sum(), w2)
     assert torch.allclose(out, ref, atol=1e-6) and torch.allclose(gw, gw2, atol=1e-5)
     assert isinstance(SparseRows.from_dense(s.reshape(-1, 30)), SparseRows)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(1, 9), T=st.integers(1, 7), C=st.integers(1, 13),
+       p=st.floats(0.0, 0.5), k=st.integers(1, 7))
+def test_batch_in_one_pass_gives_the_same_spikes_and_windows(seed, n, T, C, p, k):
+    """``SparseDataset.batch`` (one kernel pass, already ordered) holds the spikes of the
+    samples asked for, in any order of ids and with repeats, and its windows (with extra
+    target rows) equal the dense batch's."""
+    g = torch.Generator().manual_seed(seed)
+    frames = (torch.rand(n, T, C, generator=g) < p).float()
+    data = SparseDataset.from_frames(frames, torch.arange(n))
+    ids = torch.randint(0, n, (min(n, 5) + 1,), generator=g)
+    x, y = data.batch(ids)
+    dense = frames[ids].transpose(0, 1)  # (T, B, C)
+    assert hasattr(x, "_sorted") and torch.equal(x.dense(), dense) and torch.equal(y, ids)
+    extra = (torch.rand(3, C, generator=g) < 0.5).float()
+    t1 = min(T, k)
+    rows = x.window(0, t1, extra=extra)
+    assert torch.equal(rows.dense(), torch.cat([dense[:t1].reshape(-1, C), extra]))
+    ref = SparseSpikes(x.t, x.b, x.c, x.shape).window(0, t1, extra=extra)  # the sorting path
+    for field in ("cols", "row_offsets", "rows_by_col", "col_offsets"):
+        assert torch.equal(getattr(rows, field), getattr(ref, field))
+
+
+def test_prefetched_batches_come_in_order_and_errors_surface():
+    from spikeprop.prefetch import prefetched
+
+    assert list(prefetched(range(5), lambda i: i * i)) == [0, 1, 4, 9, 16]
+    assert list(prefetched([], lambda i: i)) == []
+
+    def load(i):
+        if i == 2:
+            raise ValueError("bad batch 2")
+        return i
+
+    got = []
+    try:
+        for v in prefetched(range(4), load):
+            got.append(v)
+    except ValueError as exc:
+        assert "bad batch 2" in str(exc)
+    assert got == [0, 1]
