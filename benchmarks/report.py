@@ -132,7 +132,7 @@ def _load_note(runs: list[dict], meta: dict) -> str:
             f"{meta.get('cpus', '?')} cores, the measured process's own {meta.get('threads', '?')} threads included")
     rounds = [r.get("rounds", 1) for r in runs]
     if max(rounds) > 1:
-        note += f"; configurations measured in up to {max(rounds)} rounds, the fastest round kept"
+        note += f"; configurations measured in up to {max(rounds)} rounds, the median round kept"
     threads = meta.get("threads", 1)
     if max(loads) > threads + 0.5:  # a configuration's own threads count in the load average
         note += (" (other jobs shared the machine: absolute speeds are pessimistic, and ratios are only as "

@@ -194,18 +194,29 @@ def _split(text: str | None, conv=str) -> list | None:
 
 
 def merge_runs(old: list[dict], new: list[dict]) -> list[dict]:
-    """Keep, per configuration, the least disturbed (fastest whole-epoch) measurement; count rounds."""
-    merged = {training.key(r): r for r in old}
-    for r in new:
+    """Combine rounds per configuration: keep the round with the median whole-epoch speed
+    (the lower middle one of an even count), list every round's speed. The median, not the
+    fastest: on a shared machine one lucky round of one configuration would otherwise set a
+    ratio; a failed round never replaces a measurement."""
+    rounds: dict[tuple, list[dict]] = {}
+    for r in old + new:
         k = training.key(r)
-        prev = merged.get(k)
-        if prev is None or "error" in prev:
-            merged[k] = r
-            continue
+        prev = rounds.get(k, [])
         if "error" in r:
+            rounds[k] = prev or [r]
             continue
-        speeds = prev.get("samples_per_s_rounds", [prev["samples_per_s"]]) + [r["samples_per_s"]]
-        keep = r if r["samples_per_s"] > prev["samples_per_s"] else prev
+        earlier = [p for p in prev if "error" not in p]
+        for p in earlier:  # an earlier merge kept one round per configuration and listed the rest
+            p.setdefault("samples_per_s_rounds", [p["samples_per_s"]])
+        rounds[k] = earlier + [r]
+    merged = {}
+    for k, rs in rounds.items():
+        if "error" in rs[0]:
+            merged[k] = rs[0]
+            continue
+        speeds = [v for r in rs for v in r.get("samples_per_s_rounds", [r["samples_per_s"]])]
+        median = sorted(speeds)[(len(speeds) - 1) // 2]
+        keep = min(rs, key=lambda r: (abs(r["samples_per_s"] - median), r["samples_per_s"]))
         merged[k] = {**keep, "samples_per_s_rounds": speeds, "rounds": len(speeds)}
     order = {training.key(s): i for i, s in enumerate(training.plan(False, 0, 0, None))}
     return sorted(merged.values(), key=lambda r: order.get(training.key({**r, "threads": 0}), 10**6))
@@ -216,7 +227,7 @@ def run_training(args, out: Path, meta: dict) -> dict:
     plan = training.plan(args.quick, args.threads, args.batch, args.data, _split(args.T, int),
                          _split(args.networks), _split(args.methods), args.samples)
     runs = []
-    bar = _progress(plan, "training")
+    bar = _progress([{**spec, "round": i + 1} for i in range(args.rounds) for spec in plan], "training")
     for spec in bar:
         name = f"{training.label(spec['method'], spec['K']):>18s} {spec['network']:>16s} T={spec['T']:<4d}"
         if hasattr(bar, "set_postfix_str"):
@@ -233,6 +244,10 @@ def run_training(args, out: Path, meta: dict) -> dict:
                     "memory_statistic": "ru_maxrss of the configuration's own process (data included)",
                     "reference": "snntorch (plain snntorch BPTT loop, benchmarks/snntorch_reference.py)"},
            "runs": runs}
+    if args.rounds > 1:  # every configuration once per round, rounds one after the other
+        runs = merge_runs([], runs)
+        res["runs"] = runs
+        res["meta"]["speed_statistic"] += f"; median round of {args.rounds}, the configurations interleaved"
     prev_file = out / "bench_training.json"
     if args.merge and prev_file.exists():
         prev = json.loads(prev_file.read_text())
@@ -313,9 +328,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"training: methods (default {','.join(dict.fromkeys(m for m, _ in training.CONFIGS))})")
     p.add_argument("--samples", type=int, default=None,
                    help="training: recordings per measured epoch (default 1000, the embedded training split; quick 256)")
+    p.add_argument("--rounds", type=int, default=1, metavar="N",
+                   help="training: measure every configuration N times, round after round (the "
+                        "configurations interleaved), and keep each one's median round (default 1)")
     p.add_argument("--merge", action="store_true",
-                   help="training: merge into an existing bench_training.json, keeping the fastest "
-                        "measurement per configuration (re-measure configurations disturbed by other load)")
+                   help="training: merge into an existing bench_training.json as further rounds, keeping "
+                        "each configuration's median round (re-measure a group without the whole grid)")
     p.add_argument("--no-plots", action="store_true")
 
 

@@ -90,16 +90,19 @@ def test_report_from_synthetic_json(tmp_path):
     assert {p.name for p in pngs} == {"training_speed.png", "training_memory.png", "deploy_time.png"}
 
 
-def test_merge_keeps_fastest_round():
+def test_merge_keeps_the_median_round():
     from benchmarks.run_all import merge_runs
 
     old = [_run("snntorch", "2312-800-10", 100, 50.0, 900.0), _run("sp-voltage", "2312-800-10", 100, 100.0, 500.0)]
     new = [_run("sp-voltage", "2312-800-10", 100, 180.0, 505.0),
            {"method": "snntorch", "K": None, "network": "2312-800-10", "T": 100, "error": "killed"}]
     merged = {r["method"]: r for r in merge_runs(old, new)}
-    assert merged["sp-voltage"]["samples_per_s"] == 180.0 and merged["sp-voltage"]["rounds"] == 2
+    assert merged["sp-voltage"]["samples_per_s"] == 100.0 and merged["sp-voltage"]["rounds"] == 2  # lower middle
     assert merged["sp-voltage"]["samples_per_s_rounds"] == [100.0, 180.0]
     assert merged["snntorch"]["samples_per_s"] == 50.0  # a failed re-run never replaces a measurement
+    third = merge_runs(list(merged.values()), [_run("sp-voltage", "2312-800-10", 100, 150.0, 501.0)])
+    again = {r["method"]: r for r in third}["sp-voltage"]
+    assert again["samples_per_s"] == 150.0 and again["samples_per_s_rounds"] == [100.0, 180.0, 150.0]
 
 
 def test_readme_section_is_replaced_between_markers_only(tmp_path):
