@@ -84,7 +84,8 @@ def _batch_keys_kernel(flat, offsets, ids, T, N):  # pragma: no cover - compiled
     for i in range(T * B):
         starts[i + 1] += starts[i]
     n = starts[T * B]
-    key, t_of, b_of, c_of = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    key = np.empty(n, np.int64)
+    t_of, b_of, c_of = np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.int32)  # 20 bytes per spike
     pos = starts[:-1].copy()
     for b in range(B):  # each sample's entries come in (step, channel) order: placement keeps it
         for p in range(offsets[ids[b]], offsets[ids[b] + 1]):
