@@ -120,18 +120,11 @@ def shard(ids: torch.Tensor) -> torch.Tensor:
         os._exit(17)  # test hook: a worker that dies without a word
     g.total = len(ids)
     part = torch.tensor_split(ids, g.world)[g.rank]
-    g.share = len(part) / len(ids)  # 0 for a ghost shard
-    return shard_part(ids)
-
-
-def shard_part(ids: torch.Tensor) -> torch.Tensor:
-    """What ``shard`` returns, without marking a new batch: safe to call ahead, e.g. to
-    assemble the next batch in the background (``spikeprop.prefetch``)."""
-    g = _group
-    if g is None:
-        return ids
-    part = torch.tensor_split(ids, g.world)[g.rank]
-    return ids[:1] if len(part) == 0 else part
+    if len(part) == 0:
+        g.share = 0.0
+        return ids[:1]
+    g.share = len(part) / len(ids)
+    return part
 
 
 def batch_total(n_local: int) -> int:

@@ -17,11 +17,9 @@ import torch
 from spikeprop.calibration import CALIBRATION_SAMPLES, calibrate_fixed_layers
 from spikeprop.checkpoint import check_same_model, load_checkpoint, load_weights, save_checkpoint
 from spikeprop.config import CLASSIFIER_METHODS, TrainConfig, net_config_for
-from spikeprop.distributed import (is_main, owns_samples, setup as setup_distributed, shard, shard_part,
-                                   sum_over_workers)
+from spikeprop.distributed import is_main, owns_samples, setup as setup_distributed, shard, sum_over_workers
 from spikeprop.errors import ConfigError, NonFiniteLossError
 from spikeprop.model import NetConfig, SpikingNet
-from spikeprop.prefetch import prefetched
 from spikeprop.prediction import accuracies, collect_outputs, predict_classifier, predict_nearest, primary_mode
 from spikeprop.rules import make_learner
 from spikeprop.rules.signal import TargetSignal
@@ -141,9 +139,9 @@ class Trainer:
         batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
         bar = _progress(batches, f"epoch {e + 1}/{cfg.epochs} {cfg.method}", self.progress)
         self.net.train()
-        batches_xy = prefetched(batches, lambda ids: train.batch(shard_part(ids)))  # next one in the background
-        for i, (ids, (x, y)) in enumerate(zip(bar, batches_xy)):
+        for i, ids in enumerate(bar):
             ids = shard(ids)  # this worker's part of the batch (all of it when alone)
+            x, y = train.batch(ids)
             try:
                 res = self.learner.train_batch(x, y)
             except NonFiniteLossError as exc:

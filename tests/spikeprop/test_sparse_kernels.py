@@ -78,23 +78,3 @@ def test_batch_in_one_pass_gives_the_same_spikes_and_windows(seed, n, T, C, p, k
     ref = SparseSpikes(x.t, x.b, x.c, x.shape).window(0, t1, extra=extra)  # the sorting path
     for field in ("cols", "row_offsets", "rows_by_col", "col_offsets"):
         assert torch.equal(getattr(rows, field), getattr(ref, field))
-
-
-def test_prefetched_batches_come_in_order_and_errors_surface():
-    from spikeprop.prefetch import prefetched
-
-    assert list(prefetched(range(5), lambda i: i * i)) == [0, 1, 4, 9, 16]
-    assert list(prefetched([], lambda i: i)) == []
-
-    def load(i):
-        if i == 2:
-            raise ValueError("bad batch 2")
-        return i
-
-    got = []
-    try:
-        for v in prefetched(range(4), load):
-            got.append(v)
-    except ValueError as exc:
-        assert "bad batch 2" in str(exc)
-    assert got == [0, 1]
