@@ -28,7 +28,7 @@ class LearnSetup:
     T: int | None = None  # default: the checkpoint's, else 30
     hidden: int = 200  # hidden width without a checkpoint
     eval_every: int = 100
-    # passes over the training recordings; 3 (the limit) chosen on validation: untrained
+    # passes over the training recordings; 3 chosen on validation (docs/on_chip_learning.md): untrained
     # 2312-200-10, all plastic, fixed point, sp defaults: 52.5 / 67.5 / 72.0 % after passes 1 / 2 / 3
     passes: int = 3
     val: int = 200  # training recordings held out for validation (the curve); 0: curve on test
