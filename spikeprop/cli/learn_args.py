@@ -17,8 +17,7 @@ def add_learning_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--learn-sizes", default=None,
                    help="without a checkpoint (CKPT '-'): untrained network sizes, e.g. 2312,256,256,10")
     g.add_argument("--learn-passes", type=int, default=None,
-                   help="passes over the training recordings (default: sp 3, chosen on validation, "
-                        "docs/on_chip_learning.md; drtp 1)")
+                   help="passes over the training recordings (default: sp 3, chosen on validation; drtp 1)")
     g.add_argument("--learn-val", type=int, default=200,
                    help="training recordings held out for validation (the learning curve); test is scored once")
     g.add_argument("--learn-target-steps", type=int, default=None, help="sp: target-phase steps per sample")
