@@ -28,6 +28,11 @@ BPTT_METHODS = ("bptt", "bptt-boxcar")
 # the on-chip two-phase SP rule of ``deploy --learn`` in torch (``rules.onchip``): LIF network,
 # online integer-free updates, the device's spike-count readout
 ONCHIP_METHODS = ("sp-onchip",)
+# how the training recordings are streamed and held out (TrainConfig.order): "shuffled" (a
+# stratified, seeded validation split; a fresh random order every epoch) or "file" (file order
+# every epoch, the last val_fraction of the recordings held out: the stream of ``deploy --learn``,
+# which learns the first recordings in file order and validates on the last ones)
+ORDERS = ("shuffled", "file")
 # methods whose output layer is always a classifier (one unit per class)
 CLASSIFIER_METHODS = BPTT_METHODS + ("shallow",)
 # Names of earlier versions, mapped when a config file or checkpoint is read (with a note):
@@ -43,6 +48,12 @@ RENAMED_METHODS = {"sp-two-compartment": "drtp-two-compartment", "bp-heaviside":
 # (2312-512-512-10: 89 % at 5e-4, 88 % at 1e-3); the other methods were not re-tuned.
 DEFAULT_LR = 5e-4
 METHOD_LR = {"sp-voltage": 1e-3, "sp-surrogate": 1e-3}
+
+
+def default_order(method: str) -> str:
+    """How ``method`` streams the training recordings unless told: the on-chip rule as ``deploy
+    --learn`` does (file order, tail held out), so its torch and device runs compare one to one."""
+    return "file" if method in ONCHIP_METHODS else "shuffled"
 
 
 def default_lr(method: str) -> float:
@@ -73,6 +84,10 @@ class TrainConfig:
     # 0: no validation data, best.pt = the epoch with the best training accuracy. The test
     # split is never used for any choice.
     val_fraction: float = 0.1
+    # "shuffled" or "file" (ORDERS); None: the method's default, default_order(method) ("file" for
+    # sp-onchip: deploy --learn's stream; with val_fraction 0.2 on the embedded subset the same
+    # 800 learned / 200 held-out recordings), filled in on creation
+    order: str | None = None
     # --- Signal Propagation layer loss
     loss: str = "contrastive"  # "contrastive" (h.t over classes, cross-entropy) or "l2"
     similarity: str = "cosine"  # "cosine" or "dot" (contrastive only)
@@ -129,6 +144,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.lr is None:
             self.lr = default_lr(self.method)
+        if self.order is None:
+            self.order = default_order(self.method)
         checks = [
             (self.method in METHODS, f"unknown method {self.method!r}; choose one of {', '.join(METHODS)}"),
             (self.loss in ("contrastive", "l2"), f"loss must be 'contrastive' or 'l2', got {self.loss!r}"),
@@ -140,6 +157,7 @@ class TrainConfig:
             (self.batch_size >= 1, f"batch size must be >= 1, got {self.batch_size}"),
             (self.epochs >= 0, f"epochs must be >= 0, got {self.epochs}"),
             (0.0 <= self.val_fraction < 1.0, f"val_fraction must be in [0, 1), got {self.val_fraction}"),
+            (self.order in ORDERS, f"order must be one of {', '.join(ORDERS)}, got {self.order!r}"),
             (self.update_every >= 1, f"update_every must be >= 1, got {self.update_every}"),
             (0.0 <= self.shallow_activity < 1.0, f"shallow_activity must be in [0, 1), got {self.shallow_activity}"),
             (self.lr > 0 and self.tc_lr > 0, "learning rates must be positive"),

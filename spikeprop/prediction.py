@@ -7,7 +7,9 @@
    makes fewer comparisons than C; the count is reported.
 3. ``classifier``: the output layer is a trained classifier (one unit per class):
    argmax of its summed voltage (``classifier_rate``: of its spike count, ties broken by the
-   summed voltage, ``export.readout.predict_classes``).
+   summed voltage, ``export.readout.predict_classes``; ``classifier_spikes``: of its spike count,
+   the first class on ties: the readout of ``spikeprop deploy --learn``, which the on-chip rule
+   ``sp-onchip`` is scored with so that its runs compare one to one).
 """
 from __future__ import annotations
 
@@ -167,7 +169,9 @@ def confusion_matrix(pred: torch.Tensor, labels: torch.Tensor, n_classes: int) -
 
 def primary_mode(cfg: TrainConfig) -> str:
     """The prediction mode a method is trained for (used for 'accuracy' in the logs)."""
-    if cfg.method in ONCHIP_METHODS or (cfg.method in TWO_COMPARTMENT_METHODS and cfg.output == "classifier"):
+    if cfg.method in ONCHIP_METHODS:
+        return "classifier_spikes"  # deploy --learn's readout (export.learning.stats.accuracy)
+    if cfg.method in TWO_COMPARTMENT_METHODS and cfg.output == "classifier":
         return "classifier_rate"  # its rule drives spiking, not the (reset) voltage sum
     if cfg.method in CLASSIFIER_METHODS or cfg.output == "classifier":
         return "classifier"
@@ -183,6 +187,7 @@ def predictions(out: Outputs, cfg: TrainConfig) -> tuple[dict[str, torch.Tensor]
         # most output spikes, ties by summed voltage: the readout `spikeprop deploy` uses on a device
         preds["classifier_rate"] = torch.from_numpy(
             predict_classes(out.rate.double().numpy(), out.h.double().numpy()))
+        preds["classifier_spikes"] = out.rate.argmax(-1)  # first on ties (torch.argmax), no voltage
     return preds, comps
 
 

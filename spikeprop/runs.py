@@ -143,13 +143,14 @@ def hold_run_folder(plan: RunPlan) -> Iterator[None]:
 def load_splits(cfg: TrainConfig, data_dir: str | None = None, progress: bool = False):
     """The ``(train, val, test)`` data sets of a run (``cfg.dataset``; see
     ``datasets.load_data``): ``val`` is ``cfg.val_fraction`` of the training samples
-    (stratified, seeded; None at 0), ``test`` is only reported on."""
+    (stratified, seeded; the last ones with ``cfg.order`` "file"; None at 0), ``test`` is only
+    reported on."""
     from spikeprop import datasets
     from spikeprop.splits import split_dataset
 
     train = datasets.load_data("train", cfg, data_dir, progress)
     test = datasets.load_data("test", cfg, data_dir, progress)
-    train, val = split_dataset(train, cfg.val_fraction, cfg.seed)
+    train, val = split_dataset(train, cfg.val_fraction, cfg.seed, cfg.order)
     return train, val, test
 
 

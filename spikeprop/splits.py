@@ -32,10 +32,22 @@ def stratified_split(labels: torch.Tensor, fraction: float, seed: int) -> tuple[
     return torch.nonzero(keep).flatten(), val_ids
 
 
-def split_dataset(data, fraction: float, seed: int):
+def tail_split(n: int, fraction: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(train_ids, val_ids)``: the last ``round(fraction * n)`` recordings are held out, in file
+    order (``spikeprop deploy --learn``'s hold-out: it learns the first recordings, validates on
+    the last ones)."""
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"validation fraction must be in [0, 1), got {fraction}")
+    k = min(n - 1, round(fraction * n)) if n else 0
+    return torch.arange(n - k), torch.arange(n - k, n)
+
+
+def split_dataset(data, fraction: float, seed: int, order: str = "shuffled"):
     """``(train, val)`` subsets of a data set with ``labels`` and ``subset(ids)``; ``val`` is
-    None when ``fraction`` is 0."""
-    train_ids, val_ids = stratified_split(data.labels, fraction, seed)
+    None when ``fraction`` is 0. ``order`` "file": the tail is held out (``tail_split``),
+    otherwise a stratified seeded split."""
+    train_ids, val_ids = (tail_split(len(data.labels), fraction) if order == "file"
+                          else stratified_split(data.labels, fraction, seed))
     if len(val_ids) == 0:
         return data, None
     return data.subset(train_ids), data.subset(val_ids)

@@ -26,8 +26,11 @@ from spikeprop.rules.signal import TargetSignal
 from spikeprop.rules.sparse import SparseDataset
 
 
-def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
-    """Sample order of one epoch, a pure function of (seed, epoch)."""
+def epoch_order(n: int, seed: int, epoch: int, order: str = "shuffled") -> torch.Tensor:
+    """Sample order of one epoch, a pure function of (seed, epoch); file order with ``order``
+    "file" (``TrainConfig.order``: the on-chip rule streams as ``deploy --learn`` does)."""
+    if order == "file":
+        return torch.arange(n)
     return torch.randperm(n, generator=torch.Generator().manual_seed(int(seed) * 100_003 + int(epoch)))
 
 
@@ -129,7 +132,7 @@ class Trainer:
                     test: SparseDataset | None = None) -> dict[str, Any]:
         cfg, e = self.cfg, self.epoch
         start = time.perf_counter()
-        order = epoch_order(len(train), cfg.seed, e)
+        order = epoch_order(len(train), cfg.seed, e, cfg.order)
         if hasattr(train, "set_epoch"):  # encoded images: fresh rate-code noise, a function of (seed, e, sample)
             train.set_epoch(e)
         L = self.net.n_layers
@@ -250,7 +253,7 @@ def cross_validate(net_cfg: NetConfig, cfg: TrainConfig, data: SparseDataset, k:
         train_ids = torch.cat([f for j, f in enumerate(folds) if j != i])
         fold_out = Path(out) / f"fold{i + 1}" if out is not None else None
         tr = Trainer(net_cfg, cfg, fold_out, progress)
-        train, val = split_dataset(data.subset(train_ids), cfg.val_fraction, cfg.seed)
+        train, val = split_dataset(data.subset(train_ids), cfg.val_fraction, cfg.seed, cfg.order)
         hist = tr.fit(train, val, data.subset(test_ids))
         accs.append(selected_record(hist, tr.best_epoch).get("test_acc", float("nan")))
         finals.append(hist[-1]["test_acc"] if hist else float("nan"))

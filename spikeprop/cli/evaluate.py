@@ -5,7 +5,8 @@ import argparse
 
 EPILOG = """\
 prediction modes:
-  classifier   argmax of the output layer's summed voltage (classifier_rate: spike count)
+  classifier   argmax of the output layer's summed voltage (classifier_rate: spike count, ties
+               by voltage; classifier_spikes: spike count, first on ties, deploy --learn's readout)
   nearest      most similar class target embedding t_L (C comparisons)
   adaptive     descend a tree of class embeddings (fewer comparisons; mean reported)
 

@@ -16,7 +16,8 @@ def add_learning_args(p: argparse.ArgumentParser) -> None:
                         "projection of it into hidden dendrites")
     g.add_argument("--learn-sizes", default=None,
                    help="without a checkpoint (CKPT '-'): untrained network sizes, e.g. 2312,256,256,10")
-    g.add_argument("--learn-passes", type=int, default=1, help="passes over the training recordings (default 1)")
+    g.add_argument("--learn-passes", type=int, default=None,
+                   help="passes over the training recordings (default: sp 3, chosen on validation; drtp 1)")
     g.add_argument("--learn-val", type=int, default=200,
                    help="training recordings held out for validation (the learning curve); test is scored once")
     g.add_argument("--learn-target-steps", type=int, default=None, help="sp: target-phase steps per sample")
@@ -50,7 +51,7 @@ def learn_setup(args: argparse.Namespace) -> Any:
     """The parsed ``--learn-*`` options as a ``spikeprop.onchip.experiment.LearnSetup`` (options
     left unset take the chosen rule's defaults, ``LearningSpec.for_rule``)."""
     from export.learning import LearningSpec
-    from spikeprop.onchip.experiment import LearnSetup
+    from spikeprop.onchip.experiment import LearnSetup, default_passes
 
     given = {"lr_exp": args.learn_lr_exp, "hidden_lr_exp": args.learn_hidden_lr_exp, "e_shift": args.learn_e_shift,
              "target_steps": args.learn_target_steps, "learn_skip": args.learn_skip, "act": args.learn_act,
@@ -61,6 +62,7 @@ def learn_setup(args: argparse.Namespace) -> Any:
                                  **{k: v for k, v in given.items() if v is not None})
     sizes = tuple(int(n) for n in args.learn_sizes.split(",")) if args.learn_sizes else None
     return LearnSetup(spec=spec, samples=args.learn_samples, T=args.learn_T or getattr(args, "T", None),
-                      hidden=args.learn_hidden, eval_every=args.learn_eval_every, passes=args.learn_passes,
+                      hidden=args.learn_hidden, eval_every=args.learn_eval_every,
+                      passes=default_passes(args.learn_rule) if args.learn_passes is None else args.learn_passes,
                       val=args.learn_val, sizes=sizes, data=getattr(args, "data", None),
                       window_ms=getattr(args, "window_ms", None), n_test=getattr(args, "n_samples", None))

@@ -46,7 +46,7 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "train", help=summary, description=summary[0].upper() + summary[1:] + ".",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    from spikeprop.config import METHODS  # light module
+    from spikeprop.config import METHODS, ORDERS  # light module
     from spikeprop.validate import int_at_least, positive_float, positive_int, unit_interval
 
     add_data_args(p)
@@ -70,6 +70,9 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("--val-fraction", type=unit_interval, dest="val_fraction", metavar="F",
                    help="fraction of the training recordings held out to choose best.pt (default 0.1; "
                         "0: choose on training accuracy)")
+    p.add_argument("--order", choices=ORDERS,
+                   help="shuffled: stratified validation split, shuffled epochs; file: file order, the last "
+                        "recordings held out (deploy --learn's stream). Default: file for sp-onchip, else shuffled")
     p.add_argument("--cv", type=int_at_least(2), metavar="K",
                    help="K-fold cross-validation over the training recordings (validation inside each fold)")
     p.add_argument("--workers", type=int, metavar="N",
@@ -118,7 +121,7 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
 
 NET_KEYS = ("neuron", "sizes")
 TRAIN_KEYS = ("method", "dataset", "encoding", "T", "batch_size", "epochs", "lr", "seed", "threads", "update_every",
-              "loss", "output", "sp_trace", "sp_v_floor", "val_fraction", "sp_rate_weight", "sp_rate_layers",
+              "loss", "output", "sp_trace", "sp_v_floor", "val_fraction", "order", "sp_rate_weight", "sp_rate_layers",
               "tc_error", "shallow_activity")
 _RAW = object()  # --sp-v-floor none: distinct from "option not given" (None)
 

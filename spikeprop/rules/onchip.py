@@ -14,13 +14,20 @@ Everything is taken from the on-chip definition rather than re-stated:
 - the update, online at every step: ``dW = 2^(lr_exp-3) * x1 * (y2 - y3) * exp(-1/65535)``,
   as ``export.learning.float_ref`` and Lava's float engine.
 
-Only the order of the training samples differs (the trainer's shuffled epochs; deploy streams
-the recordings in file order). A batch (``--batch-size``) is one continuous stream from rest, as
-one chunk (``--learn-eval-every``) of the on-chip run. Nothing here uses autograd or Adam.
+The recordings are streamed as ``deploy --learn`` streams them: the method's default
+``TrainConfig.order`` is "file" (every epoch in file order, the last ``val_fraction`` of the
+training recordings held out; ``--val-fraction 0.2`` on the embedded subset holds out the same 200
+as deploy's default). A batch (``--batch-size``) is one continuous stream from rest, as one chunk
+(``--learn-eval-every``) of the on-chip run; an epoch is one ``--learn-passes`` pass. Nothing here
+uses autograd or Adam.
 
 After every batch the weights go into the ``SpikingNet`` as ``W * 2^weight_exp / vth`` per layer
-(threshold 1, ``beta = 1 - dv/4096``: the same frozen LIF network), which the trainer evaluates
-with the device's spike-count readout (``classifier_rate``).
+(threshold 1, and the LIF decay set to the device's ``1 - dv/4096`` exactly, not the config's
+rounded ``beta``: the same frozen network), which the trainer evaluates with the device's readout
+(``classifier_spikes``: most output spikes, first class on ties). So ``spikeprop train --method
+sp-onchip --epochs P --batch-size B --val-fraction 0.2 --seed S`` and ``spikeprop deploy - --learn
+--learn-passes P --learn-eval-every B --precision float --learn-seed 7+S`` learn the same weights
+and report the same accuracies (``tests/spikeprop/test_sp_onchip_method.py``).
 """
 from __future__ import annotations
 
@@ -74,6 +81,8 @@ class OnChipSPLearner(Learner):
         lnet = onchip_network(net.cfg.sizes, net.cfg.beta, cfg.seed)
         self.layers, self.patterns, self.Tt = lnet.layers, lnet.target_patterns, lnet.target_steps
         self.W = [torch.as_tensor(truncate_mixed(l.weights), dtype=torch.float64) for l in self.layers]
+        for neuron, l in zip(net.neurons, self.layers):  # the device's decay (beta 0.9 -> dv 410 -> 0.8999)
+            neuron.beta.fill_(1.0 - l.neuron.dv / 4096)
         self.tw = [None if l.target_weights is None else
                    torch.as_tensor(l.target_weights, dtype=torch.float64) * 2.0 ** l.target_exp for l in self.layers]
         self._sync()

@@ -48,7 +48,7 @@ def test_learn_honours_data_window_and_n_samples(ckpt, folder, tmp_path, capsys)
     assert code == 0, capsys.readouterr().err
     rep = json.loads((out / "learning.json").read_text())
     assert (rep["data"], rep["window_ms"], rep["test_samples"], rep["samples"]) == (str(folder), 250.0, 7, 12)
-    assert rep["samples_curve"] == [0, 6, 12]
+    assert rep["passes"] == 3 and rep["samples_curve"] == [0, 6, 12, 18, 24, 30, 36]  # sp: 3 passes by default
 
 
 def test_one_readout_across_commands(ckpt, tmp_path, capsys):

@@ -3,6 +3,7 @@ weights as the fallback's float path (= Lava float) on the same stream, and trai
 import json
 
 import numpy as np
+import pytest
 import torch
 
 import spikeprop.datasets as datasets_mod
@@ -56,3 +57,53 @@ def test_train_cli_sp_onchip(tmp_path, monkeypatch):
     w = ck["learner"]["W"]
     vth = onchip_network([48, 16, 4], 0.9, 0).layers[0].neuron.vth
     assert len(w) == 2 and float((w[0] - ck["model"]["fcs.0.weight"].double() * vth).abs().max()) < 1e-2
+
+
+def test_train_streams_as_deploy_learn(monkeypatch):
+    """``spikeprop train --method sp-onchip`` (its default file order, tail held out) learns the
+    float fallback's weights of ``deploy - --learn --precision float`` on the same recordings:
+    same learned recordings, same order, same chunks, same passes, same hold-out and readout."""
+    import export.backend as backend_mod
+    from export.learning import LearningSpec
+    from spikeprop.onchip.experiment import LearnSetup, run_learning
+    from spikeprop.trainer import Trainer
+
+    sizes, n, T = [2312, 64, 10], 20, 20
+    devs = []
+
+    def keep(*a, **k):
+        devs.append(learner(*a, **k))
+        return devs[-1]
+    learner = backend_mod.learner
+    monkeypatch.setattr(backend_mod, "learner", keep)
+    setup = LearnSetup(LearningSpec.for_rule("sp", layers="all", seed=7 + 1), samples=16, T=T, eval_every=8,
+                       passes=2, val=4, sizes=tuple(sizes), n_test=6)
+    report = run_learning(None, setup, "fallback", "float")
+    dev = devs[0]
+
+    real = datasets_mod.load_dataset
+    monkeypatch.setattr(datasets_mod, "load_dataset",
+                        lambda split, T, window_ms, data_dir=None, **_: real(split, T, window_ms, limit=n if split == "train" else 6))
+    cfg = TrainConfig(method="sp-onchip", T=T, epochs=2, batch_size=8, val_fraction=0.2, seed=1)
+    assert cfg.order == "file"
+    from spikeprop.runs import load_splits
+    train, val, test = load_splits(cfg)
+    trainer = Trainer(NetConfig(sizes=sizes), cfg, None, progress=False, plot=False)
+    hist = trainer.fit(train, val, test)
+    for i, (a, b) in enumerate(zip(dev.weights, trainer.learner.W)):
+        np.testing.assert_allclose(b.numpy(), a, rtol=0, atol=1e-9, err_msg=f"layer {i}")
+    assert report["curve_acc"][-1] == pytest.approx(hist[-1]["val_acc"])
+    assert report["final_test_acc"] == pytest.approx(hist[-1]["test_acc"])
+    # and the frozen networks give the same output spike counts (the trainer's LIF decays as the device's)
+    from spikeprop.onchip.data import load_spike_frames
+    from spikeprop.prediction import collect_outputs
+
+    xte, _ = load_spike_frames("test", T, limit=6)
+    counts = collect_outputs(trainer.net, trainer.signal, cfg, test).rate.numpy()
+    assert counts.sum() > 0
+    np.testing.assert_array_equal(counts, dev.counts(xte))
+    # the shuffled order learns other weights: the match above is the stream, not luck
+    shuffled = Trainer(NetConfig(sizes=sizes), TrainConfig(method="sp-onchip", T=T, epochs=1, batch_size=8,
+                                                           seed=1, order="shuffled"), None, False, False)
+    shuffled.fit(train)
+    assert np.abs(shuffled.learner.W[0].numpy() - dev.weights[0]).max() > 1e-3

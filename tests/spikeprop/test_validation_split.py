@@ -7,8 +7,8 @@ import torch
 
 from spikeprop.config import TrainConfig
 from spikeprop.model import NetConfig
-from spikeprop.splits import split_dataset, stratified_split
-from spikeprop.trainer import Trainer
+from spikeprop.splits import split_dataset, stratified_split, tail_split
+from spikeprop.trainer import Trainer, epoch_order
 from toy_data import toy_dataset
 
 
@@ -21,6 +21,20 @@ def test_split_is_stratified_seeded_and_disjoint():
     assert torch.equal(stratified_split(labels, 0.1, seed=3)[1], va)
     assert not torch.equal(stratified_split(labels, 0.1, seed=4)[1], va)
     assert len(stratified_split(labels, 0.0, seed=3)[1]) == 0
+
+
+def test_file_order_holds_out_the_tail_and_keeps_the_order():
+    """``order="file"`` (sp-onchip's default): deploy --learn's stream, the last recordings held out."""
+    tr, va = tail_split(1000, 0.2)
+    assert torch.equal(va, torch.arange(800, 1000)) and torch.equal(tr, torch.arange(800))
+    assert len(tail_split(10, 0.0)[1]) == 0
+    data = toy_dataset(20, T=4, n_classes=4, seed=0)
+    train, val = split_dataset(data, 0.2, seed=3, order="file")
+    assert torch.equal(val.labels, data.labels[16:]) and torch.equal(train.labels, data.labels[:16])
+    assert torch.equal(epoch_order(16, 0, 5, "file"), torch.arange(16))
+    assert not torch.equal(epoch_order(16, 0, 5), torch.arange(16))
+    assert TrainConfig(method="sp-onchip").order == "file" and TrainConfig().order == "shuffled"
+    assert TrainConfig(method="sp-onchip", order="shuffled").order == "shuffled"
 
 
 def test_best_checkpoint_follows_validation_not_test(tmp_path, monkeypatch):
