@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: the checkout's packages first
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.accuracy_table import run  # noqa: E402  (one runner for both tables)
 RESULTS = ROOT / "benchmarks" / "results"
 METHODS = ["shallow", "bptt", "sp-surrogate", "sp-voltage"]
 NETS = ["784,800,10", "784,400,400,10"]
@@ -66,16 +67,6 @@ def shown(cmd: list[str], data: str | None) -> list[str]:
             a = str(Path(a).relative_to(ROOT))
         out.append(a)
     return out
-
-
-def run(cmd: list[str], threads: int) -> tuple[int, float, str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "spikeprop.cli"] + cmd[1:] + ["--threads", str(threads), "--quiet"],
-                          capture_output=True, text=True, env=env)
-    tail = (proc.stderr.strip().splitlines() or [""])[-1]
-    return proc.returncode, time.perf_counter() - start, tail
 
 
 def records(out: Path) -> list[dict]:
