@@ -205,15 +205,13 @@ def merge_runs(old: list[dict], new: list[dict]) -> list[dict]:
         if "error" in r:
             rounds[k] = prev or [r]
             continue
-        earlier = [p for p in prev if "error" not in p]
-        for p in earlier:  # an earlier merge kept one round per configuration and listed the rest
-            p.setdefault("samples_per_s_rounds", [p["samples_per_s"]])
-        rounds[k] = earlier + [r]
+        rounds[k] = [p for p in prev if "error" not in p] + [r]
     merged = {}
     for k, rs in rounds.items():
         if "error" in rs[0]:
             merged[k] = rs[0]
             continue
+        # an earlier merge kept one record per configuration and listed every round's speed in it
         speeds = [v for r in rs for v in r.get("samples_per_s_rounds", [r["samples_per_s"]])]
         median = sorted(speeds)[(len(speeds) - 1) // 2]
         keep = min(rs, key=lambda r: (abs(r["samples_per_s"] - median), r["samples_per_s"]))

@@ -34,11 +34,6 @@ def activity(v_pre: torch.Tensor, kind: str, vth: float | torch.Tensor = 1.0,
     raise ValueError(f"unknown activity kind {kind!r}")
 
 
-def surrogate_value(v_pre: torch.Tensor, vth, slope: float) -> torch.Tensor:
-    """``sigmoid(slope * (v_pre - vth))`` in one fresh tensor, computed in place."""
-    return torch.sub(v_pre, vth).mul_(slope).sigmoid_()
-
-
 def surrogate_grad(g: torch.Tensor, out: torch.Tensor, slope: float) -> torch.Tensor:
     """Its backward from the output ``out``, in ``g``'s place (autograd's kernel and order):
     returns ``g``."""
@@ -54,7 +49,7 @@ class _Surrogate(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, v_pre: torch.Tensor, vth, slope: float) -> torch.Tensor:  # type: ignore[override]
-        out = surrogate_value(v_pre, vth, slope)
+        out = torch.sub(v_pre, vth).mul_(slope).sigmoid_()
         ctx.save_for_backward(out)
         ctx.slope = slope
         return out

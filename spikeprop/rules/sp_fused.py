@@ -65,7 +65,7 @@ class _SPLayerLoss(torch.autograd.Function):
         K, C = v.shape[0], v.shape[1] - y.numel()
         B = y.numel()
         vh, vt = v[:, :B], v[:, B:]
-        h, t = _activity(vh, spec), _activity(vt, spec)
+        h, t = (losses.activity(x, spec.kind, spec.vth, spec.slope, spec.v_floor) for x in (vh, vt))
         cos, saved = losses.cosine_forward(h, t)
         with torch.enable_grad():  # autograd on the small tensors: the graph's exact values
             leaves = [cos.detach().requires_grad_()]
@@ -76,19 +76,19 @@ class _SPLayerLoss(torch.autograd.Function):
                 loss = loss + spec.rate_weight * losses.rate_loss_from_sums(
                     leaves[1], leaves[2], B, C, err, share)
         ctx.loss, ctx.leaves, ctx.saved, ctx.spec = loss, leaves, saved, spec
-        ctx.acts, ctx.shape, ctx.first = (h, t, vh, vt), (K, B, C), cur.dim() == 2
+        ctx.acts, ctx.shape, ctx.first = (h, t), (K, B, C), cur.dim() == 2
         return loss.detach()
 
     @staticmethod
     def backward(ctx, grad):  # type: ignore[override]
         grads = torch.autograd.grad(ctx.loss, ctx.leaves, grad)
         (K, B, C), spec = ctx.shape, ctx.spec
-        h, t, vh, vt = ctx.acts
+        h, t = ctx.acts
         N = h.shape[-1]
         out = torch.empty(K * B + C, N) if ctx.first else torch.empty(K, B + C, N)
         gh_buf = out[:K * B].view(K, B, N) if ctx.first else None
         gh, gt = losses.cosine_backward(grads[0], ctx.saved, out_h=gh_buf)
-        gh, gt = _activity_grad(gh, h, vh, spec), _activity_grad(gt, t, vt, spec)
+        gh, gt = _activity_grad(gh, h, spec), _activity_grad(gt, t, spec)
         if len(grads) > 1:  # the rate term: its (K, N) gradient, the same for every row
             gh.add_(grads[1].unsqueeze(-2))
             gt.add_(grads[2].unsqueeze(-2))
@@ -101,14 +101,7 @@ class _SPLayerLoss(torch.autograd.Function):
         return out, None, None, None, None, None
 
 
-def _activity(v: torch.Tensor, spec: LayerLossSpec) -> torch.Tensor:
-    """``losses.activity`` without a graph (``fused_applies`` excludes other floors)."""
-    if spec.kind == "surrogate":
-        return losses.surrogate_value(v, spec.vth, spec.slope)
-    return v if spec.v_floor is None else torch.relu(v)
-
-
-def _activity_grad(g: torch.Tensor, act: torch.Tensor, v: torch.Tensor, spec: LayerLossSpec) -> torch.Tensor:
+def _activity_grad(g: torch.Tensor, act: torch.Tensor, spec: LayerLossSpec) -> torch.Tensor:
     """The activity's backward (autograd's kernels), computed in ``g``'s place: returns ``g``."""
     if spec.kind == "surrogate":
         return losses.surrogate_grad(g, act, spec.slope)

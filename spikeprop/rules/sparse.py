@@ -163,7 +163,7 @@ class SparseSpikes:
         n_rows = (t1 - t0) * B
         er = ec = np.zeros(0, np.int64)
         if extra is not None:
-            er, ec = ((extra != 0).nonzero(as_tuple=True)[i].numpy() for i in (0, 1))
+            er, ec = (a.numpy() for a in (extra != 0).nonzero(as_tuple=True))
         rows, cols = window_coords(self._sorted.numpy(), lo, hi, t0 * B * N, N, n_rows, er, ec)
         n_rows += 0 if extra is None else extra.shape[0]
         return SparseRows.from_coords(torch.from_numpy(rows), torch.from_numpy(cols), n_rows, N, presorted=True)
