@@ -35,7 +35,7 @@ class LearnSetup:
     T: int | None = None  # default: the checkpoint's, else 30
     hidden: int = 200  # hidden width without a checkpoint
     eval_every: int = 100
-    passes: int = 3  # passes over the training recordings (default_passes("sp"))
+    passes: int = default_passes("sp")  # passes over the training recordings
     val: int = 200  # training recordings held out for validation (the curve); 0: curve on test
     sizes: tuple[int, ...] | None = None  # untrained network sizes without a checkpoint
     data: str | None = None  # N-MNIST folder (--data); None: the embedded subset
