@@ -150,7 +150,9 @@ def goals_section(tr: dict | None, dp: dict | None) -> list[str]:
     s = (tr or {}).get("summary", {})
     g = s.get("goal_sp_5x_snntorch_epoch_T100")
     if g:
-        ratios = ", ".join(f"{k} {v:.1f}x" for k, v in g["ratios"].items())
+        spread = g.get("round_ratios", {})
+        ratios = ", ".join(f"{k} {v:.2f}x" + (" (per round " + ", ".join(f"{x:.1f}" for x in spread[k]) + ")"
+                                              if spread.get(k) else "") for k, v in g["ratios"].items())
         lines.append(f"- SP >= 5x the snntorch BPTT loop, whole epochs, T=100, {g['network']}, default K=10: "
                      f"{_ok(g['met_at_default_K'])}; moonshot 10x: {_ok(g['moonshot_10x'])} ({ratios}).")
     g = s.get("goal_sp_rss_flat")

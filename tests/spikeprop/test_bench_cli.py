@@ -117,3 +117,15 @@ def test_readme_section_is_replaced_between_markers_only(tmp_path):
     plain = tmp_path / "PLAIN.md"
     plain.write_text("no markers\n")
     assert not update_readme("x", plain) and plain.read_text() == "no markers\n"
+
+
+def test_goal_is_not_met_by_rounding_and_lists_the_rounds():
+    from benchmarks.bench_training import summarize
+
+    net = "2312-800-10"
+    ref = {**_run("snntorch", net, 100, 100.0, 900.0), "samples_per_s_rounds": [100.0, 80.0, 120.0]}
+    sp = {**_run("sp-surrogate", net, 100, 499.6, 500.0), "samples_per_s_rounds": [499.6, 480.0, 490.0]}
+    goal = summarize([ref, sp])["goal_sp_5x_snntorch_epoch_T100"]
+    assert goal["ratios"]["sp-surrogate K=10"] == pytest.approx(4.996)
+    assert not goal["met_at_default_K"]  # 4.996x rounds to 5.00 but is below 5x
+    assert goal["round_ratios"]["sp-surrogate K=10"] == pytest.approx([4.996, 6.0, 490 / 120])
