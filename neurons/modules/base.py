@@ -20,9 +20,15 @@ def check_input(name: str, x: torch.Tensor, state_like: torch.Tensor | None = No
         raise TypeError(f"{name}: input must be a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"{name}: input must be floating point, got {x.dtype} (use x.float())")
-    if state_like is not None and state_like.shape != x.shape:
+    if state_like is not None:
+        check_state_shape(name, tuple(x.shape), state_like)
+
+
+def check_state_shape(name: str, shape: tuple[int, ...], state_like: torch.Tensor) -> None:
+    """One clear error when a state does not fit an input of ``shape``."""
+    if tuple(state_like.shape) != tuple(shape):
         raise ValueError(
-            f"{name}: input has shape {tuple(x.shape)} but the state has shape "
+            f"{name}: input has shape {tuple(shape)} but the state has shape "
             f"{tuple(state_like.shape)}; pass state=None to start a new sequence"
         )
 
@@ -108,7 +114,7 @@ class NeuronModule(nn.Module):
         curs = [cur] if isinstance(cur, torch.Tensor) else list(cur)
         if all(c.dtype == torch.float32 and c.device.type == "cpu" and c.dim() == 3 for c in curs):
             if state is not None:
-                check_input(self.kind, torch.empty(sum(c.shape[1] for c in curs), *curs[0].shape[2:]), state.v)
+                check_state_shape(self.kind, (sum(c.shape[1] for c in curs), *curs[0].shape[2:]), state.v)
             fused = self._fused_window([c.detach().numpy() for c in curs], state, coords)
             if fused is not None:
                 s, v_pre, new_state, active = fused
