@@ -40,7 +40,9 @@ def add_parser(subparsers, summary: str) -> argparse.ArgumentParser:
     p.add_argument("--precision", choices=("float", "fixed"), default="fixed")
     p.add_argument("--n-samples", type=positive_int, default=100, dest="n_samples", help="test samples (default: 100)")
     p.add_argument("--T", type=positive_int, help="time bins per sample (default: the checkpoint's, else 30)")
-    p.add_argument("--window-ms", type=positive_float, dest="window_ms", help="recording length binned into T (default 300)")
+    p.add_argument("--window-ms", type=positive_float, dest="window_ms",
+                   help="recording length binned into T (default: the checkpoint's, else 300; deploy - --learn "
+                        "with the sp rule: 100)")
     p.add_argument("--data", metavar="DIR", help="data folder of the model's data set (N-MNIST default: embedded subset; "
                    "Fashion-MNIST default: /usr/share/datasets/fashion-mnist)")
     p.add_argument("--chunk", type=positive_int, default=None, help="samples per Lava run / progress step")

@@ -26,6 +26,18 @@ def default_passes(rule: str) -> int:
     return 3 if rule == "sp" else 1
 
 
+def learn_window_ms(rule: str, loaded: Any = None) -> float:
+    """Recording length binned into T unless given: a checkpoint's own; without one the sp rule
+    streams the first ``ONCHIP_WINDOW_MS`` (100 ms, chosen on validation with the torch
+    ``sp-onchip`` method's default from the same constant; docs/on_chip_learning.md, tuning
+    round 3), drtp the whole 300 ms it was measured with."""
+    from spikeprop.config import DEFAULT_WINDOW_MS, ONCHIP_WINDOW_MS
+
+    if loaded is not None:
+        return loaded.window_ms or DEFAULT_WINDOW_MS
+    return ONCHIP_WINDOW_MS if rule == "sp" else DEFAULT_WINDOW_MS
+
+
 @dataclass
 class LearnSetup:
     """What to learn and for how long (the ``--learn-*`` options)."""
@@ -39,7 +51,7 @@ class LearnSetup:
     val: int = 200  # training recordings held out for validation (the curve); 0: curve on test
     sizes: tuple[int, ...] | None = None  # untrained network sizes without a checkpoint
     data: str | None = None  # N-MNIST folder (--data); None: the embedded subset
-    window_ms: float | None = None  # recording length binned into T (--window-ms); None: 300
+    window_ms: float | None = None  # recording length binned into T (--window-ms); None: learn_window_ms
     n_test: int | None = None  # test recordings scored (--n-samples); None: all
 
 
@@ -133,7 +145,7 @@ def run_learning(model_path: str | None, setup: LearnSetup, backend: str = "fall
         raise SpikePropError(f"on-chip learning (--learn) streams N-MNIST (2312 inputs); {source} reads "
                              f"{lnet.n_in} inputs ({dataset}); deploy it without --learn")
     dev = learner(lnet, spec, backend, precision)
-    window_ms = setup.window_ms or (loaded.window_ms if loaded is not None else None) or 300.0
+    window_ms = setup.window_ms or learn_window_ms(spec.rule, loaded)
     window_us = int(round(window_ms * 1000))
     # only what is learned (plus the validation hold-out) is read
     xtr, ytr = load_spike_frames("train", T, window_us, setup.data, setup.samples + max(setup.val, 0))
@@ -147,7 +159,8 @@ def run_learning(model_path: str | None, setup: LearnSetup, backend: str = "fall
     Tt = lnet.target_steps
     log(f"learning on {backend} ({precision}), rule {spec.rule}: {source}; sizes "
         f"{[lnet.n_in] + [l.shape[0] for l in lnet.layers]}, plastic layers {[i for i, p in enumerate(plastic) if p]}, "
-        f"{setup.passes} x {n} samples x ({f'{Tt} target + ' if Tt else ''}{T} input steps)"
+        f"{setup.passes} x {n} samples x ({f'{Tt} target + ' if Tt else ''}{T} input steps over the first "
+        f"{window_ms:g} ms of each recording)"
         f"{', state reset per sample' if spec.reset_state else ''}")
     before = dev.weights
     steps, samples, acc, learn_s, stream_steps = _learning_curve(dev, xtr, ytr, xev, yev, n, max(1, setup.eval_every),

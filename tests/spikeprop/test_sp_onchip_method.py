@@ -98,7 +98,10 @@ def test_train_streams_as_deploy_learn(monkeypatch):
     from spikeprop.onchip.data import load_spike_frames
     from spikeprop.prediction import collect_outputs
 
-    xte, _ = load_spike_frames("test", T, limit=6)
+    from spikeprop.config import ONCHIP_WINDOW_MS
+
+    assert cfg.window_ms == ONCHIP_WINDOW_MS == report["window_ms"]  # both stream the same default window
+    xte, _ = load_spike_frames("test", T, int(ONCHIP_WINDOW_MS * 1000), limit=6)
     counts = collect_outputs(trainer.net, trainer.signal, cfg, test).rate.numpy()
     assert counts.sum() > 0
     np.testing.assert_array_equal(counts, dev.counts(xte))
