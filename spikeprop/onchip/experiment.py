@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from export.learning import LearningSpec, weight_change_stats
+from spikeprop.config import DEFAULT_WINDOW_MS, ONCHIP_WINDOW_MS
 from spikeprop.errors import SpikePropError
 from spikeprop.onchip.data import load_spike_frames
 
@@ -31,8 +32,6 @@ def learn_window_ms(rule: str, loaded: Any = None) -> float:
     streams the first ``ONCHIP_WINDOW_MS`` (100 ms, chosen on validation with the torch
     ``sp-onchip`` method's default from the same constant; docs/on_chip_learning.md, tuning
     round 3), drtp the whole 300 ms it was measured with."""
-    from spikeprop.config import DEFAULT_WINDOW_MS, ONCHIP_WINDOW_MS
-
     if loaded is not None:
         return loaded.window_ms or DEFAULT_WINDOW_MS
     return ONCHIP_WINDOW_MS if rule == "sp" else DEFAULT_WINDOW_MS
