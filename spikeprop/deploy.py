@@ -54,7 +54,7 @@ def dense_chunk(data: Any, start: int, stop: int) -> np.ndarray:
 
     spikes, _ = data.batch(torch.arange(start, min(stop, len(data))))
     x = np.zeros(spikes.shape, dtype=bool)
-    x[spikes.t.numpy(), spikes.b.numpy(), spikes.c.numpy()] = True
+    x[tuple(a.numpy() for a in spikes.coords())] = True
     return x
 
 

@@ -121,11 +121,16 @@ def sparse_linear(x: SparseRows, weight: torch.Tensor) -> torch.Tensor:
 
 @dataclass
 class SparseSpikes:
-    """A binary (T, B, N) spike batch stored as coordinates; ``window`` gives SparseRows."""
+    """A binary (T, B, N) spike batch stored as coordinates; ``window`` gives SparseRows.
 
-    t: torch.Tensor
-    b: torch.Tensor
-    c: torch.Tensor
+    Built from sorted flat keys (``from_sorted_keys``: what the data sets' batches are), only
+    the keys are kept and the per-spike (t, b, c) are derived when asked for (``coords``):
+    training reads windows of the keys only, so decoding every spike of every batch would be
+    work on the hot path that nothing uses."""
+
+    t: torch.Tensor | None
+    b: torch.Tensor | None
+    c: torch.Tensor | None
     shape: tuple[int, int, int]
 
     @classmethod
@@ -135,17 +140,26 @@ class SparseSpikes:
         return cls(t, b, c, tuple(x.shape))  # type: ignore[arg-type]
 
     @classmethod
-    def from_sorted_keys(cls, key: torch.Tensor, shape: tuple[int, int, int]) -> "SparseSpikes":
+    def from_sorted_keys(cls, key: torch.Tensor, shape: tuple[int, int, int],
+                         t_start: torch.Tensor | None = None) -> "SparseSpikes":
         """From ascending flat keys ``(t * B + b) * N + c`` (a row-major ``nonzero`` of a
         contiguous (T, B, N) tensor): ``window`` then skips its sort, which for a dense
-        rate-coded batch (millions of spikes) costs more than encoding it."""
+        rate-coded batch (millions of spikes) costs more than encoding it. ``t_start``
+        (T + 1,): each step's first key, when the caller already has it."""
         T, B, N = (int(v) for v in shape)
         key = key.long()
-        t, rest = key // (B * N), key % (B * N)
-        out = cls(t, rest // N, rest % N, (T, B, N))
+        out = cls(None, None, None, (T, B, N))
         out._sorted = key
-        out._t_start = torch.searchsorted(key, torch.arange(T + 1) * (B * N))
+        out._t_start = torch.searchsorted(key, torch.arange(T + 1) * (B * N)) if t_start is None else t_start
         return out
+
+    def coords(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Each spike's (step, sample, channel), decoded from the keys once if built from them."""
+        if self.t is None:
+            _, B, N = self.shape
+            t, rest = self._sorted // (B * N), self._sorted % (B * N)
+            self.t, self.b, self.c = t, rest // N, rest % N
+        return self.t, self.b, self.c  # type: ignore[return-value]
 
     def window(self, t0: int, t1: int, extra: torch.Tensor | None = None) -> SparseRows:
         """Steps ``t0 <= t < t1`` as a ((t1-t0)*B, N) matrix, row = (t - t0) * B + b.
@@ -170,13 +184,14 @@ class SparseSpikes:
 
     def dense(self) -> torch.Tensor:
         out = torch.zeros(self.shape)
-        out[self.t, self.b, self.c] = 1.0
+        out[self.coords()] = 1.0
         return out
 
     @property
     def density(self) -> float:
         T, B, N = self.shape
-        return self.t.numel() / max(1, T * B * N)
+        n = self._sorted.numel() if self.t is None else self.t.numel()
+        return n / max(1, T * B * N)
 
 
 class SparseDataset:
@@ -248,10 +263,9 @@ class SparseDataset:
         ids = torch.as_tensor(ids).long()
         keyed = batch_keys(self.flat.numpy(), self.offsets.numpy(), ids.numpy(), self.T, self.n_inputs)
         if keyed is not None:  # the common case: one pass, already in the order windows need
-            key, t, b, c, t_start = (torch.from_numpy(a) for a in keyed)
-            spikes = SparseSpikes(t, b, c, (self.T, int(ids.numel()), self.n_inputs))
-            spikes._sorted, spikes._t_start = key, t_start
-            return spikes, self.labels[ids]
+            key, t_start = (torch.from_numpy(a) for a in keyed)
+            return SparseSpikes.from_sorted_keys(key, (self.T, int(ids.numel()), self.n_inputs), t_start), \
+                self.labels[ids]
         starts, ends = self.offsets[ids], self.offsets[ids + 1]
         counts = ends - starts
         b = torch.repeat_interleave(torch.arange(ids.numel()), counts)

@@ -85,24 +85,19 @@ def _batch_keys_kernel(flat, offsets, ids, T, N):  # pragma: no cover - compiled
         starts[i + 1] += starts[i]
     n = starts[T * B]
     key = np.empty(n, np.int64)
-    t_of, b_of, c_of = np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.int32)  # 20 bytes per spike
     pos = starts[:-1].copy()
     for b in range(B):  # each sample's entries come in (step, channel) order: placement keeps it
         for p in range(offsets[ids[b]], offsets[ids[b] + 1]):
             t = flat[p] // N
             c = flat[p] - t * N
-            q = pos[t * B + b]
-            key[q] = (t * B + b) * N + c
-            t_of[q] = t
-            b_of[q] = b
-            c_of[q] = c
+            key[pos[t * B + b]] = (t * B + b) * N + c
             pos[t * B + b] += 1
     ordered = True
     for i in range(n - 1):
         if key[i] >= key[i + 1]:
             ordered = False
             break
-    return key, t_of, b_of, c_of, starts[::B].copy(), ordered
+    return key, starts[::B].copy(), ordered
 
 
 def _window_coords_kernel(keys, lo, hi, base, N, n_rows, extra_rows, extra_cols):  # pragma: no cover - compiled
@@ -156,16 +151,16 @@ def sort_keys(key: np.ndarray, bucket_size: int, n_buckets: int) -> np.ndarray |
 
 def batch_keys(flat: np.ndarray, offsets: np.ndarray, ids: np.ndarray, T: int, N: int):
     """Samples ``ids`` of a data set stored as per-sample ``t * N + c`` entries (``flat``,
-    ``offsets``) as one batch, in one pass: ``(key, t, b, c, t_start)`` with the entries
-    sorted by ``key = (t * B + b) * N + c`` and ``t_start`` (T + 1,) the first entry of each
-    step; None when a sample's entries were not in (step, channel) order. Replaces a
+    ``offsets``) as one batch, in one pass: ``(key, t_start)`` with the entries sorted by
+    ``key = (t * B + b) * N + c`` and ``t_start`` (T + 1,) the first entry of each step (a
+    spike's step, sample and channel follow from its key); None when a sample's entries were not in (step, channel) order. Replaces a
     gather, three ``repeat_interleave`` and the sort that each window needs."""
     if len(ids) == 0:
         return None
-    key, t, b, c, t_start, ordered = _compile()["batch_keys"](
+    key, t_start, ordered = _compile()["batch_keys"](
         np.ascontiguousarray(flat), np.ascontiguousarray(offsets, np.int64), np.ascontiguousarray(ids, np.int64),
         int(T), int(N))
-    return (key, t, b, c, t_start) if ordered else None
+    return (key, t_start) if ordered else None
 
 
 def window_coords(keys: np.ndarray, lo: int, hi: int, base: int, N: int, n_rows: int,

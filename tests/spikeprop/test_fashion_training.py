@@ -86,7 +86,7 @@ def test_fresh_rate_noise_per_epoch_and_exact_resume(fashion_dir, tmp_path):
     base = load_image_dataset("train", 5, "rate", fashion_dir, seed=3)
     def dense(s):
         x = torch.zeros(s.shape, dtype=torch.bool)
-        x[s.t, s.b, s.c] = True
+        x[s.coords()] = True
         return x
 
     epoch0 = dense(base.batch(torch.arange(4))[0])

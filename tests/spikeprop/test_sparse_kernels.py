@@ -75,6 +75,6 @@ def test_batch_in_one_pass_gives_the_same_spikes_and_windows(seed, n, T, C, p, k
     t1 = min(T, k)
     rows = x.window(0, t1, extra=extra)
     assert torch.equal(rows.dense(), torch.cat([dense[:t1].reshape(-1, C), extra]))
-    ref = SparseSpikes(x.t, x.b, x.c, x.shape).window(0, t1, extra=extra)  # the sorting path
+    ref = SparseSpikes(*x.coords(), x.shape).window(0, t1, extra=extra)  # the sorting path
     for field in ("cols", "row_offsets", "rows_by_col", "col_offsets"):
         assert torch.equal(getattr(rows, field), getattr(ref, field))
